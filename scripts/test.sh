@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The whole suite: install → lint → typecheck → build → unit, integration, reliability and
+# end-to-end tests on node's test runner, ending with the line "N passed, N failed".
+#   LDAPUM_SKIP_E2E=1    no real-VS-Code suite (npm run test:fast)
+#   LDAPUM_SKIP_SAMBA=1  no Samba AD DC suite
+#   TEST_FILES="a b"     only these test files
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+
+bash scripts/bootstrap.sh
+if [ "${LDAPUM_SKIP_E2E:-}" != 1 ] && [ -f scripts/setup-e2e-tools.sh ]; then
+  bash scripts/setup-e2e-tools.sh
+fi
+
+echo "# lint"; npx eslint .
+echo "# typecheck"; npx tsc -p tsconfig.json --noEmit
+echo "# build"; node esbuild.mjs
+if [ "${LDAPUM_SKIP_E2E:-}" != 1 ] && [ -f scripts/package.sh ]; then
+  echo "# package"; LDAPUM_VSIX_DIR=.test-run bash scripts/package.sh >/dev/null
+  node esbuild.mjs  # back to the development build (source maps) for the other tests
+fi
+
+if [ -n "${TEST_FILES:-}" ]; then
+  read -r -a files <<<"$TEST_FILES"
+else
+  mapfile -t files < <(find test/unit test/integration test/reliability test/e2e -name '*.test.ts' 2>/dev/null | sort)
+  if [ "${LDAPUM_SKIP_E2E:-}" = 1 ]; then
+    mapfile -t files < <(printf '%s\n' "${files[@]}" | grep -v '^test/e2e/' || true)
+  fi
+fi
+if [ ${#files[@]} -eq 0 ]; then echo "no test files"; exit 1; fi
+
+# A hung test must never hang the run: each test has a timeout, the runner exits when the
+# tests are done even if a handle is left open, and the whole run has a hard ceiling.
+set +e
+timeout --kill-after=30 "${LDAPUM_TEST_CEILING_S:-3000}" \
+  node --import tsx --test --test-force-exit --test-concurrency="${LDAPUM_TEST_CONCURRENCY:-2}" \
+    --test-timeout="${LDAPUM_TEST_TIMEOUT_MS:-300000}" \
+    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=./test/support/summary-reporter.mjs --test-reporter-destination=stdout \
+    "${files[@]}"
+rc=$?
+set -e
+if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+  echo "The test run exceeded its ceiling of ${LDAPUM_TEST_CEILING_S:-3000} s and was stopped."
+  echo "0 passed, 1 failed"
+fi
+echo "# total $(( $(date +%s) - start )) s"
+exit $rc
