@@ -32,9 +32,24 @@ fi
 if [ ${#files[@]} -eq 0 ]; then echo "no test files"; exit 1; fi
 
 # A hung test must never hang the run: each test has a timeout, the runner exits when the
-# tests are done even if a handle is left open, and the whole run has a hard ceiling.
+# tests are done even if a handle is left open, and the whole run has a hard ceiling. Every
+# process the tests start inherits LDAPUM_TEST_RUN; whatever is still alive afterwards (a
+# directory server, code-server, a browser) is stopped so that nothing holds our output open.
+export LDAPUM_TEST_RUN="run-$$-$(date +%s%N)"
+reap_leftovers() {
+  local pid
+  for env in /proc/[0-9]*/environ; do
+    pid=${env#/proc/}; pid=${pid%/environ}
+    [ "$pid" = "$$" ] && continue
+    if tr '\0' '\n' <"$env" 2>/dev/null | grep -qx "LDAPUM_TEST_RUN=$LDAPUM_TEST_RUN"; then
+      echo "# stopping leftover process $pid: $(tr '\0' ' ' </proc/$pid/cmdline 2>/dev/null | cut -c1-120)"
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+  done
+}
+trap reap_leftovers EXIT
 set +e
-timeout --kill-after=30 "${LDAPUM_TEST_CEILING_S:-3000}" \
+timeout --kill-after=30 "${LDAPUM_TEST_CEILING_S:-2700}" \
   node --import tsx --test --test-force-exit --test-concurrency="${LDAPUM_TEST_CONCURRENCY:-2}" \
     --test-timeout="${LDAPUM_TEST_TIMEOUT_MS:-300000}" \
     --test-reporter=spec --test-reporter-destination=stdout \
@@ -42,9 +57,10 @@ timeout --kill-after=30 "${LDAPUM_TEST_CEILING_S:-3000}" \
     "${files[@]}"
 rc=$?
 set -e
+reap_leftovers >&2
 if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
-  echo "The test run exceeded its ceiling of ${LDAPUM_TEST_CEILING_S:-3000} s and was stopped."
+  echo "The test run exceeded its ceiling of ${LDAPUM_TEST_CEILING_S:-2700} s and was stopped."
   echo "0 passed, 1 failed"
 fi
-echo "# total $(( $(date +%s) - start )) s"
+echo "# npm test took $(( $(date +%s) - start )) s" >&2
 exit $rc
