@@ -166,6 +166,8 @@ export interface OperationReport {
   missing: number;
   failed: OperationFailure[];
   changes: { userId?: number; username: string; fields: FieldChange[] }[];
+  /** Why each conflicting entry was left alone (additive; present when `conflicts` > 0). */
+  conflictDetails?: OperationFailure[];
 }
 export type ImportReport = OperationReport;
 export type SyncReport = OperationReport;
