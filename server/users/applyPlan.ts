@@ -1,0 +1,77 @@
+// Executes a SyncPlan inside the caller's transaction: inserts created users with their roles,
+// writes changed rows only, and records one audit row per user written. Unchanged users,
+// conflicts and failures touch nothing.
+import type { Database } from 'sql.js';
+import type { FieldChange } from '../../protocol/model';
+import { AuditRecorder, type AuditAction } from './audit';
+import { linkedFields, type LinkedUserState } from './entryDiff';
+import type { Assignment } from './roleMerge';
+import type { SyncPlan } from './syncPlan';
+import { UserWriter } from './userRows';
+
+export interface ApplyOptions {
+  realmId: number;
+  now: string;
+  actor: string;
+  /** Roles given to users this plan creates. */
+  rolesForNew: readonly Assignment[];
+  /** Audit text for the roles (e.g. "Viewer, User Manager"). */
+  rolesDescription: string;
+  /** Audit action for updates of existing users. */
+  updateAction: AuditAction;
+}
+
+export interface ApplyResult {
+  createdIds: number[];
+  updatedIds: number[];
+}
+
+function creationChanges(state: LinkedUserState, rolesDescription: string): FieldChange[] {
+  const changes: FieldChange[] = [];
+  for (const field of linkedFields) {
+    const value = state[field];
+    if (field === 'ldapDisabled' ? value === true : value !== null && value !== '') {
+      changes.push({ field, before: null, after: value });
+    }
+  }
+  if (rolesDescription) changes.push({ field: 'roles', before: null, after: rolesDescription });
+  return changes;
+}
+
+export function applyPlan(db: Database, plan: SyncPlan, options: ApplyOptions): ApplyResult {
+  const writer = new UserWriter(db);
+  const audit = new AuditRecorder(db, options.actor, options.now);
+  const result: ApplyResult = { createdIds: [], updatedIds: [] };
+  try {
+    for (const action of plan.actions) {
+      if (action.kind === 'create') {
+        const id = writer.insertExternal(options.realmId, action.state, options.now);
+        for (const role of options.rolesForNew) writer.assignRole(id, role.roleId, role.scope);
+        audit.record({
+          action: 'user.import',
+          userId: id,
+          realmId: options.realmId,
+          username: action.state.username,
+          changes: creationChanges(action.state, options.rolesDescription),
+        });
+        result.createdIds.push(id);
+      } else if (action.kind === 'update') {
+        // A missing mark is not a synchronization with LDAP: syncedAt keeps the last real one.
+        const onlyMissing = action.entry === undefined;
+        writer.updateLinked(action.user.id, action.state, options.now, !onlyMissing);
+        audit.record({
+          action: onlyMissing ? 'user.missing' : options.updateAction,
+          userId: action.user.id,
+          realmId: options.realmId,
+          username: action.state.username,
+          changes: action.changes,
+        });
+        result.updatedIds.push(action.user.id);
+      }
+    }
+    return result;
+  } finally {
+    writer.free();
+    audit.free();
+  }
+}
