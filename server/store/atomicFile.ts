@@ -1,0 +1,81 @@
+// Replaces a file so that a crash at any moment leaves either the old or the new bytes, never a
+// torn file: write a temp file in the same folder → fsync → rename over the target → fsync the
+// folder (reliability.md D1). Synchronous on purpose: the caller's in-memory database must not
+// change while its image is being written, and nothing else can run in between.
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+let tempCounter = 0;
+
+/** Temp files are `.<name>.tmp-<pid>-<n>` beside the target; see {@link removeLeftoverTempFiles}. */
+function tempPrefix(target: string): string {
+  return `.${basename(target)}.tmp-`;
+}
+
+export function writeFileAtomically(target: string, bytes: Uint8Array): void {
+  const temp = join(dirname(target), `${tempPrefix(target)}${process.pid}-${++tempCounter}`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(temp, 'wx', 0o644);
+    let offset = 0;
+    while (offset < bytes.length) {
+      offset += writeSync(fd, bytes, offset, bytes.length - offset);
+    }
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(temp, target);
+  } catch (error) {
+    if (fd !== undefined) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already failing
+      }
+    }
+    try {
+      unlinkSync(temp);
+    } catch {
+      // never created, or already renamed
+    }
+    throw error;
+  }
+  syncDirectory(dirname(target));
+}
+
+function syncDirectory(directory: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(directory, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Best effort: some platforms and file systems cannot fsync a directory.
+  } finally {
+    if (fd !== undefined) {
+      closeSync(fd);
+    }
+  }
+}
+
+/** Removes temp files a killed writer left beside `target`. Only the lock holder may call it. */
+export function removeLeftoverTempFiles(target: string): string[] {
+  const prefix = tempPrefix(target);
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dirname(target));
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (name.startsWith(prefix)) {
+      try {
+        unlinkSync(join(dirname(target), name));
+        removed.push(name);
+      } catch {
+        // vanished meanwhile
+      }
+    }
+  }
+  return removed;
+}
