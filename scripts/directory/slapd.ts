@@ -7,7 +7,7 @@
 
 import { spawn, execFile } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,10 +90,14 @@ export interface SlapdHandle {
   ldapAdd(entry: string | LdifEntry): Promise<void>;
   ldapDelete(dn: string): Promise<void>;
   ldapModRdn(dn: string, newRdn: string, opts?: ModRdnOptions): Promise<void>;
-  /** SIGSTOP: connections are still accepted by the kernel, nothing is answered. */
-  pause(): void;
-  /** SIGCONT. */
-  resume(): void;
+  /**
+   * SIGSTOP: connections are still accepted by the kernel, nothing is answered. The signal is
+   * sent at once; the promise resolves when every slapd thread is stopped (a thread that was
+   * mid-request could otherwise still answer it).
+   */
+  pause(): Promise<void>;
+  /** SIGCONT; resolves when slapd's threads run again. */
+  resume(): Promise<void>;
   /** Stops and starts slapd on the same ports with the same data. */
   restart(): Promise<void>;
   /** Kills slapd, removes the temp dir (and the PKI when it owns it). Idempotent. */
@@ -128,12 +132,12 @@ function freePort(): Promise<number> {
 }
 
 /** Runs a CLI tool with stdin input, no inherited stdio, a hard timeout; rejects with its stderr. */
-function runTool(cmd: string, args: string[], input?: string): Promise<string> {
+function runTool(cmd: string, args: string[], input?: string, timeoutMs = TOOL_TIMEOUT_MS): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       cmd,
       args,
-      { timeout: TOOL_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 64 << 20 },
+      { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 << 20 },
       (err, stdout, stderr) => {
         if (!err) return resolve(String(stdout));
         const code = (err as NodeJS.ErrnoException).code;
@@ -213,6 +217,25 @@ function installExitHook(): void {
   process.on('exit', () => {
     for (const s of live) s.killNow();
   });
+}
+
+/** Polls /proc until all threads of pid are (or are no longer) in the stopped state 'T'. */
+async function waitForThreadState(pid: number, stopped: boolean): Promise<void> {
+  const deadline = Date.now() + 2000;
+  for (;;) {
+    let all = true;
+    try {
+      for (const tid of await readdir(`/proc/${pid}/task`)) {
+        const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
+        const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        if (state !== '' && (state === 'T') !== stopped) all = false;
+      }
+    } catch {
+      return; // no /proc (not Linux) or the process is gone: nothing to wait for
+    }
+    if (all || Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 2));
+  }
 }
 
 async function waitForBind(url: string, dn: string, password: string, server: LiveServer, timeoutMs: number, logPath: string): Promise<void> {
@@ -334,7 +357,8 @@ export async function startSlapd(opts: StartSlapdOptions = {}): Promise<SlapdHan
     await writeSeedLdif(seedPath, {
       baseDn, readerDn, readerPassword: READER_PASSWORD, users: userCount, awkward: opts.awkward, extraLdif: opts.extraLdif,
     });
-    await runTool(tool('slapadd'), ['-q', '-f', confPath, '-l', seedPath]);
+    // slapadd builds the sub indexes too: ~0.1 s per 2,000 users idle, far more on a busy machine.
+    await runTool(tool('slapadd'), ['-q', '-f', confPath, '-l', seedPath], undefined, 60_000 + userCount * 3);
 
     // A port picked free can be taken before slapd binds it: retry with new ports.
     let ports = { ldap: 0, ldaps: 0 };
@@ -396,13 +420,15 @@ export async function startSlapd(opts: StartSlapdOptions = {}): Promise<SlapdHan
       async ldapModRdn(dn, newRdn, o = {}) {
         await handle.ldapModify(modRdnRecord(dn, newRdn, o.deleteOldRdn ?? true, o.newSuperior));
       },
-      pause() {
+      async pause() {
         if (!server || server.hasExited()) throw new Error('slapd is not running');
         process.kill(server.child.pid!, 'SIGSTOP');
+        await waitForThreadState(server.child.pid!, true);
       },
-      resume() {
+      async resume() {
         if (!server || server.hasExited()) throw new Error('slapd is not running');
         process.kill(server.child.pid!, 'SIGCONT');
+        await waitForThreadState(server.child.pid!, false);
       },
       async restart() {
         if (stopped) throw new Error('slapd was stopped');
