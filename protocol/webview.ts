@@ -90,7 +90,7 @@ export const limits = {
   roles: 200,
 } as const;
 
-const operationId = str({ max: limits.operationId, min: 1, pattern: /^[A-Za-z0-9._:-]+$/, patternName: 'an operation id' });
+const operationId = str({ max: limits.operationId, min: 1, pattern: /^[A-Za-z0-9._-]+$/, patternName: 'an operation id (letters, digits, . _ -)' });
 const realmKind: Schema<RealmKind> = literal('openldap', 'activeDirectory', 'generic');
 const searchMode: Schema<SearchMode> = literal('auto', 'username', 'keyword', 'filter');
 
