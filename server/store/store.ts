@@ -262,8 +262,16 @@ export class Store {
     try {
       statement.bind(params);
       const rows: T[] = [];
+      let names: string[] | undefined;
       while (statement.step()) {
-        rows.push(statement.getAsObject() as T);
+        // getAsObject() looks the column names up again for every row; do it once.
+        names ??= statement.getColumnNames();
+        const values = statement.get();
+        const row: Row = {};
+        for (let i = 0; i < names.length; i++) {
+          row[names[i]] = values[i];
+        }
+        rows.push(row as T);
       }
       return rows;
     } finally {
