@@ -159,7 +159,7 @@ export async function makeExpiredCert(pki: TestPki, name = 'expired'): Promise<C
   await writeFile(
     cnf,
     ['[ca]', 'default_ca = throwaway', '[throwaway]', 'database = db/index.txt', 'new_certs_dir = db',
-      'default_md = sha256', 'policy = anything', 'copy_extensions = none', 'unique_subject = no',
+      'serial = db/serial', 'default_md = sha256', 'policy = anything', 'copy_extensions = none', 'unique_subject = no',
       '[anything]', 'commonName = supplied', ''].join('\n'),
   );
   const req = await serverRequest(dir, 'server');

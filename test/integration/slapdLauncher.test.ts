@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Client, EqualityFilter, SizeLimitExceededError, type Entry } from 'ldapts';
 import { startSlapd, type SlapdHandle } from '../../scripts/directory/slapd';
 import { AWKWARD_JPEG, type SeedUser } from '../../scripts/directory/seedUsers';
+import { makeExpiredCert, makeImpostorCert, makeLookalikeCaCert, makeTestPki } from '../../scripts/directory/pki';
 
 const USERS = 2000;
 const repoRoot = join(__dirname, '..', '..');
@@ -328,6 +329,37 @@ describe('slapd lifetime', () => {
       await waitUntil('temp dir removed', () => !existsSync(info.dir), 5000);
     } finally {
       if (owner.exitCode == null && owner.signalCode == null) owner.kill('SIGKILL');
+    }
+  });
+});
+
+describe('test PKI', () => {
+  test('impostor, look-alike-CA and expired certificates are refused by a client trusting our CA', async () => {
+    const pki = await makeTestPki();
+    try {
+      const ca = readFileSync(pki.caCertPath);
+      const cases = [
+        ['impostor', await makeImpostorCert(pki), 'DEPTH_ZERO_SELF_SIGNED_CERT'],
+        ['look-alike CA', await makeLookalikeCaCert(pki), 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
+        ['expired', await makeExpiredCert(pki), 'CERT_HAS_EXPIRED'],
+      ] as const;
+      for (const [name, cert, code] of cases) {
+        const s = await startSlapd({ users: 1, awkward: false, pki, serverCert: cert });
+        try {
+          await assert.rejects(
+            withClient(client(s.ldapsUrl, { ca, timeout: 3000 }), (c) => c.bind(s.readerDn, s.readerPassword)),
+            (e: { code?: string }) => e.code === code,
+            name,
+          );
+          // StartTLS presents the same certificate.
+          await assert.rejects(withClient(client(s.ldapUrl, { timeout: 3000 }), (c) => c.startTLS({ ca: [ca] })), (e: { code?: string }) => e.code === code, name);
+        } finally {
+          await s.stop();
+        }
+      }
+      assert.ok(existsSync(pki.caCertPath), 'a shared PKI outlives the servers using it');
+    } finally {
+      await pki.dispose();
     }
   });
 });
