@@ -178,6 +178,8 @@ export interface RealmTestStep {
   ok: boolean;
   ms: number;
   message?: string;
+  /** Error code (ErrorCodes, e.g. 1103 bind rejected) of a failed step. */
+  code?: number;
 }
 export interface RealmTestResult {
   ok: boolean;
