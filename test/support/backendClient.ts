@@ -65,6 +65,8 @@ export interface BackendHandle {
   readonly secretRequests: SecretGetParams[];
   /** What the backend wrote to stderr so far. */
   stderr(): string;
+  /** Closes the backend's stdin, as a client that went away would. */
+  closeInput(): void;
   /** Sends a signal (default SIGKILL) and waits for the process to end. */
   kill(signal?: NodeJS.Signals): Promise<BackendExit>;
   /** shutdown + exit, waiting up to `timeoutMs`; kills the process when it does not end. */
@@ -264,6 +266,9 @@ export async function startBackend(options: StartBackendOptions = {}): Promise<B
     },
     secretRequests,
     stderr: () => stderrText,
+    closeInput() {
+      child.stdin!.end();
+    },
     async kill(signal = 'SIGKILL') {
       if (!hasExited) {
         child.kill(signal);
