@@ -275,7 +275,6 @@ export async function startSlapd(opts: StartSlapdOptions = {}): Promise<SlapdHan
   const slapdBin = tool('slapd');
 
   const dir = await mkdtemp(join(tmpdir(), 'ldapum-slapd-'));
-  const ownsPki = !opts.pki;
   let pki: TestPki | undefined = opts.pki;
   let server: LiveServer | undefined;
   let stopped = false;
@@ -294,7 +293,6 @@ export async function startSlapd(opts: StartSlapdOptions = {}): Promise<SlapdHan
       }
       server?.watchdog.cancel();
       rmSync(dir, { recursive: true, force: true });
-      if (ownsPki && pki) rmSync(pki.dir, { recursive: true, force: true });
     },
   };
   live.add(tracker);
@@ -346,7 +344,9 @@ export async function startSlapd(opts: StartSlapdOptions = {}): Promise<SlapdHan
   };
 
   try {
-    pki ??= await makeTestPki();
+    // An owned PKI lives inside the server's dir, so every cleanup path (stop, exit hook,
+    // watchdog) removes it with the dir.
+    pki ??= await makeTestPki({ parentDir: dir });
     await mkdir(join(dir, 'db'));
     await writeFile(passwordFile, ADMIN_PASSWORD, { mode: 0o600 });
     await writeFile(
@@ -447,8 +447,7 @@ export async function startSlapd(opts: StartSlapdOptions = {}): Promise<SlapdHan
         stopped = true;
         if (server) await kill(server);
         live.delete(tracker);
-        await rm(dir, { recursive: true, force: true });
-        if (ownsPki) await finalPki.dispose();
+        await rm(dir, { recursive: true, force: true }); // includes an owned PKI
       },
     };
     return handle;
@@ -456,7 +455,6 @@ export async function startSlapd(opts: StartSlapdOptions = {}): Promise<SlapdHan
     if (server) await kill(server).catch(() => {});
     live.delete(tracker);
     await rm(dir, { recursive: true, force: true });
-    if (ownsPki && pki) await pki.dispose();
     throw e;
   }
 }
