@@ -3,8 +3,14 @@
 import type { HandlerModule } from '../backendContext';
 import { registerLifecycleHandlers } from './lifecycle';
 import { registerRoleHandlers } from './roleHandlers';
+import { registerUserHandlers } from './userHandlers';
+import { registerAuditHandlers } from './auditHandlers';
+import { registerRealmResyncHandler } from './realmResyncHandler';
 
 export const handlerModules: readonly HandlerModule[] = [
   registerLifecycleHandlers,
   registerRoleHandlers,
+  registerUserHandlers,
+  registerAuditHandlers,
+  registerRealmResyncHandler,
 ];

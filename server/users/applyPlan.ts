@@ -4,7 +4,7 @@
 import type { Database } from 'sql.js';
 import type { FieldChange } from '../../protocol/model';
 import { AuditRecorder, type AuditAction } from './audit';
-import { linkedFields, type LinkedUserState } from './entryDiff';
+import { linkedFields, type EntryData, type LinkedUserState } from './entryDiff';
 import type { Assignment } from './roleMerge';
 import type { SyncPlan } from './syncPlan';
 import { UserWriter } from './userRows';
@@ -19,6 +19,8 @@ export interface ApplyOptions {
   rolesDescription: string;
   /** Audit action for updates of existing users. */
   updateAction: AuditAction;
+  /** Raw attributes of the entries read (stored with created and updated users). */
+  rawOf?: (entry: EntryData) => Record<string, string[]> | undefined;
 }
 
 export interface ApplyResult {
@@ -45,7 +47,7 @@ export function applyPlan(db: Database, plan: SyncPlan, options: ApplyOptions): 
   try {
     for (const action of plan.actions) {
       if (action.kind === 'create') {
-        const id = writer.insertExternal(options.realmId, action.state, options.now);
+        const id = writer.insertExternal(options.realmId, action.state, options.now, options.rawOf?.(action.entry));
         for (const role of options.rolesForNew) writer.assignRole(id, role.roleId, role.scope);
         audit.record({
           action: 'user.import',
@@ -58,7 +60,7 @@ export function applyPlan(db: Database, plan: SyncPlan, options: ApplyOptions): 
       } else if (action.kind === 'update') {
         // A missing mark is not a synchronization with LDAP: syncedAt keeps the last real one.
         const onlyMissing = action.entry === undefined;
-        writer.updateLinked(action.user.id, action.state, options.now, !onlyMissing);
+        writer.updateLinked(action.user.id, action.state, options.now, !onlyMissing, action.entry && options.rawOf?.(action.entry));
         audit.record({
           action: onlyMissing ? 'user.missing' : options.updateAction,
           userId: action.user.id,

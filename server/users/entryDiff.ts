@@ -3,6 +3,9 @@
 // so re-importing the same selection reports 0 updated and writes nothing.
 import type { DirectoryEntry, FieldChange } from '../../protocol/model';
 
+/** What the directory says about an entry, before it is compared with the registry. */
+export type EntryData = Omit<DirectoryEntry, 'status' | 'userId' | 'conflict'>;
+
 /** The user columns an LDAP entry provides (names as in the `User` DTO). */
 export interface LinkedUserState {
   username: string;
@@ -42,7 +45,7 @@ function optional(value: string | undefined): string | null {
 }
 
 /** The state a user row has once it is synchronized with `entry` (found in LDAP, so not missing). */
-export function stateFromEntry(entry: DirectoryEntry): LinkedUserState {
+export function stateFromEntry(entry: EntryData): LinkedUserState {
   return {
     username: entry.username,
     // A directory without a display name still gives the registry something to show.
@@ -78,6 +81,6 @@ export function diffLinkedState(before: Partial<LinkedUserState>, after: LinkedU
 }
 
 /** Field changes a resync/import from `entry` would make to the user row `user`. */
-export function diffUserAgainstEntry(user: Partial<LinkedUserState>, entry: DirectoryEntry): FieldChange[] {
+export function diffUserAgainstEntry(user: Partial<LinkedUserState>, entry: EntryData): FieldChange[] {
   return diffLinkedState(user, stateFromEntry(entry));
 }

@@ -3,9 +3,9 @@
 // transaction and records audit rows with before/after values.
 import type { Database, SqlValue } from 'sql.js';
 import type { CreateInternalParams, UserFields } from '../../protocol/rpc';
-import type { DirectoryEntry, FieldChange } from '../../protocol/model';
+import type { FieldChange } from '../../protocol/model';
 import type { AuditRecorder } from './audit';
-import { diffLinkedState, stateFromEntry, type LinkedUserState } from './entryDiff';
+import { diffLinkedState, stateFromEntry, type EntryData, type LinkedUserState } from './entryDiff';
 import type { RegistryUser } from './registryView';
 import { describeAssignments, type Assignment } from './roleMerge';
 import { invalidUserInput, userConflict, userNotFound } from './userErrors';
@@ -160,7 +160,7 @@ export function convertToExternal(
   db: Database,
   userId: unknown,
   realmId: number,
-  entry: DirectoryEntry,
+  entry: EntryData,
   uuidAttribute: string,
   now: string,
   audit: AuditRecorder,

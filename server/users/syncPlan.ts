@@ -2,16 +2,16 @@
 // update (with the field changes), leave unchanged, mark missing, or refuse (conflict / failed).
 // The apply step executes a plan in one transaction; a dry run returns the plan's report.
 import type { DirectoryEntry, FieldChange, OperationFailure, OperationReport } from '../../protocol/model';
-import { diffLinkedState, stateFromEntry, type LinkedUserState } from './entryDiff';
+import { diffLinkedState, stateFromEntry, type EntryData, type LinkedUserState } from './entryDiff';
 import { usernameKey, uuidKey, type RegistryUser, type RegistryView } from './registryView';
 import { describeNameConflict, UsernameClaims } from './usernameClaims';
 
 export type PlannedAction =
-  | { kind: 'create'; entry: DirectoryEntry; state: LinkedUserState }
-  | { kind: 'update'; entry?: DirectoryEntry; user: RegistryUser; state: LinkedUserState; changes: FieldChange[] }
-  | { kind: 'unchanged'; entry?: DirectoryEntry; user: RegistryUser; missing?: boolean }
-  | { kind: 'conflict'; entry: DirectoryEntry; user?: RegistryUser; reason: string }
-  | { kind: 'failed'; entry?: DirectoryEntry; username?: string; dn?: string; reason: string };
+  | { kind: 'create'; entry: EntryData; state: LinkedUserState }
+  | { kind: 'update'; entry?: EntryData; user: RegistryUser; state: LinkedUserState; changes: FieldChange[] }
+  | { kind: 'unchanged'; entry?: EntryData; user: RegistryUser; missing?: boolean }
+  | { kind: 'conflict'; entry: EntryData; user?: RegistryUser; reason: string }
+  | { kind: 'failed'; entry?: EntryData; username?: string; dn?: string; reason: string };
 
 export interface SyncPlan {
   actions: PlannedAction[];
@@ -26,7 +26,7 @@ export function missingUuidReason(uuidAttribute: string): string {
 }
 
 interface Matched {
-  entry: DirectoryEntry;
+  entry: EntryData;
   user: RegistryUser;
 }
 
@@ -39,7 +39,7 @@ function resolveNames(
   realmId: number,
   registry: RegistryView,
   matched: Matched[],
-  creates: DirectoryEntry[],
+  creates: EntryData[],
   emit: (action: PlannedAction) => void,
 ): void {
   const claims = new UsernameClaims(registry);
@@ -91,7 +91,7 @@ function resolveNames(
  */
 export function planImport(
   realmId: number,
-  entries: readonly DirectoryEntry[],
+  entries: readonly EntryData[],
   registry: RegistryView,
   uuidAttribute: string,
 ): SyncPlan {
@@ -99,7 +99,7 @@ export function planImport(
   const seenUuids = new Set<string>();
   const linkedUserIds = new Set<number>();
   const matched: Matched[] = [];
-  const creates: DirectoryEntry[] = [];
+  const creates: EntryData[] = [];
   for (const entry of entries) {
     if (!entry.uuid) {
       actions.push({ kind: 'failed', entry, username: entry.username, dn: entry.dn, reason: missingUuidReason(uuidAttribute) });
@@ -134,13 +134,13 @@ export function planImport(
  */
 export function planRealmResync(
   realmId: number,
-  entries: readonly DirectoryEntry[],
+  entries: readonly EntryData[],
   realmUsers: readonly RegistryUser[],
   registry: RegistryView,
   now: string,
 ): SyncPlan {
-  const entriesByUuid = new Map<string, DirectoryEntry>();
-  const entriesByName = new Map<string, DirectoryEntry>();
+  const entriesByUuid = new Map<string, EntryData>();
+  const entriesByName = new Map<string, EntryData>();
   for (const entry of entries) {
     if (entry.uuid) entriesByUuid.set(uuidKey(entry.uuid), entry);
     if (entry.username) entriesByName.set(usernameKey(entry.username), entry);
@@ -153,7 +153,7 @@ export function planRealmResync(
   let newlyMissing = 0;
   let missing = 0;
   for (const user of realmUsers) {
-    let entry: DirectoryEntry | undefined;
+    let entry: EntryData | undefined;
     if (user.ldapUuid) entry = entriesByUuid.get(uuidKey(user.ldapUuid));
     else {
       const candidate = entriesByName.get(usernameKey(user.username));
@@ -182,7 +182,7 @@ export function planRealmResync(
 }
 
 /** Resync of one user with a chosen entry: update or unchanged, or a username conflict. */
-export function planUserResync(realmId: number, user: RegistryUser, entry: DirectoryEntry, registry: RegistryView): PlannedAction {
+export function planUserResync(realmId: number, user: RegistryUser, entry: EntryData, registry: RegistryView): PlannedAction {
   const actions: PlannedAction[] = [];
   resolveNames(realmId, registry, [{ entry, user }], [], (a) => actions.push(a));
   return actions[0];
@@ -223,4 +223,32 @@ export function reportFromPlan(plan: SyncPlan): OperationReport {
   }
   if (conflictDetails.length > 0) report.conflictDetails = conflictDetails;
   return report;
+}
+
+/**
+ * How an entry compares with the registry (realm/search statuses): linked to a user and
+ * identical → imported; linked but different (or a UUID-less user of this realm with its
+ * username, which an import would link) → changed; username held by someone else → conflict.
+ */
+export function entryStatusOf(
+  realmId: number,
+  entry: EntryData,
+  registry: RegistryView,
+): Pick<DirectoryEntry, 'status' | 'userId' | 'conflict'> {
+  const linked = entry.uuid ? registry.userByUuid(realmId, entry.uuid) : undefined;
+  if (linked) {
+    const changes = diffLinkedState(linked, stateFromEntry(entry));
+    if (changes.length === 0) return { status: 'imported', userId: linked.id };
+    if (usernameKey(entry.username) !== usernameKey(linked.username)) {
+      const holder = registry.userByUsername(entry.username);
+      if (holder && holder.id !== linked.id) {
+        return { status: 'conflict', userId: linked.id, conflict: describeNameConflict(entry.username, { kind: 'user', user: holder }, realmId) };
+      }
+    }
+    return { status: 'changed', userId: linked.id };
+  }
+  const holder = registry.userByUsername(entry.username);
+  if (!holder) return { status: 'new' };
+  if (holder.category === 'external' && holder.realmId === realmId && !holder.ldapUuid) return { status: 'changed', userId: holder.id };
+  return { status: 'conflict', conflict: describeNameConflict(entry.username, { kind: 'user', user: holder }, realmId) };
 }

@@ -110,15 +110,15 @@ export class UserWriter {
   }
 
   /** Creates an external user linked to an entry; returns its id. */
-  insertExternal(realmId: number, state: LinkedUserState, now: string): number {
+  insertExternal(realmId: number, state: LinkedUserState, now: string, raw?: Record<string, string[]>): number {
     this.insertStmt ??= this.prepare(
       `INSERT INTO users (username, display_name, given_name, surname, email, department, title, phone, ldap_uuid, ldap_dn,
-         ldap_disabled, missing_since, category, realm_id, login_enabled, imported_at, synced_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'external', ?, 1, ?, ?, ?, ?) RETURNING id`,
+         ldap_disabled, missing_since, category, realm_id, login_enabled, imported_at, synced_at, created_at, updated_at, raw_attributes)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'external', ?, 1, ?, ?, ?, ?, ?) RETURNING id`,
     );
     const stmt = this.insertStmt;
     try {
-      stmt.bind([...linkedValues(state), realmId, now, now, now, now]);
+      stmt.bind([...linkedValues(state), realmId, now, now, now, now, raw ? JSON.stringify(raw) : null]);
       stmt.step();
       return Number(stmt.get()[0]);
     } finally {
@@ -126,15 +126,19 @@ export class UserWriter {
     }
   }
 
-  /** Writes every LDAP-provided column of an existing user (the caller decided it changed). */
-  updateLinked(userId: number, state: LinkedUserState, now: string, synced: boolean): void {
+  /**
+   * Writes every LDAP-provided column of an existing user (the caller decided it changed), and
+   * the raw attributes when given. `synced` = the values come from a directory read (not a
+   * missing mark), so syncedAt moves.
+   */
+  updateLinked(userId: number, state: LinkedUserState, now: string, synced: boolean, raw?: Record<string, string[]>): void {
     this.updateStmt ??= this.prepare(
       `UPDATE users SET username = ?, display_name = ?, given_name = ?, surname = ?, email = ?, department = ?, title = ?,
          phone = ?, ldap_uuid = ?, ldap_dn = ?, ldap_disabled = ?, missing_since = ?,
-         synced_at = CASE WHEN ? THEN ? ELSE synced_at END, updated_at = ?
+         synced_at = CASE WHEN ? THEN ? ELSE synced_at END, updated_at = ?, raw_attributes = COALESCE(?, raw_attributes)
        WHERE id = ?`,
     );
-    this.updateStmt.run([...linkedValues(state), synced ? 1 : 0, now, now, userId]);
+    this.updateStmt.run([...linkedValues(state), synced ? 1 : 0, now, now, raw ? JSON.stringify(raw) : null, userId]);
   }
 
   assignRole(userId: number, roleId: number, scope: string | undefined): void {
