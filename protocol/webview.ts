@@ -229,12 +229,12 @@ export interface RealmEditorBootstrap {
 }
 export const RealmEditorReady = pageRequest<Record<string, never>, RealmEditorBootstrap>(ReadyMethod, empty);
 
-const attributeName = optional(str({ max: limits.attribute, pattern: /^[A-Za-z][A-Za-z0-9-]*$|^$/, patternName: 'an LDAP attribute name' }));
+const attributeName = optional(str({ max: limits.attribute, pattern: /^([A-Za-z][A-Za-z0-9-]*|\d+(\.\d+)*)?$/, patternName: 'an LDAP attribute name or OID' }));
 export const realmInputSchema: Schema<RealmInput> = obj({
   id: optional(id),
   name: str({ max: limits.name, min: 1 }),
   kind: realmKind,
-  url: str({ max: limits.url, min: 1, pattern: /^ldaps?:\/\/[^\s/]+\/?$/i, patternName: 'an ldap:// or ldaps:// URL (host and optional port)' }),
+  url: str({ max: limits.url, min: 1, pattern: /^ldaps?:\/\/\S+$/i, patternName: 'an ldap:// or ldaps:// URL' }),
   startTls: optional(bool),
   caCertPath: optional(str({ max: limits.path })),
   tlsServerName: optional(str({ max: 253 })),
