@@ -6,6 +6,7 @@ import { registerRoleHandlers } from './roleHandlers';
 import { registerUserHandlers } from './userHandlers';
 import { registerAuditHandlers } from './auditHandlers';
 import { registerRealmResyncHandler } from './realmResyncHandler';
+import { registerRealmHandlers } from './realmHandlers';
 
 export const handlerModules: readonly HandlerModule[] = [
   registerLifecycleHandlers,
@@ -13,4 +14,5 @@ export const handlerModules: readonly HandlerModule[] = [
   registerUserHandlers,
   registerAuditHandlers,
   registerRealmResyncHandler,
+  registerRealmHandlers,
 ];

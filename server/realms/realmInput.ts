@@ -94,10 +94,24 @@ function roleRefs(value: unknown): RoleRef[] {
 export interface RealmInputOptions {
   /** Check that caCertPath names a readable PEM file (default true). */
   checkFiles?: boolean;
+  /** Prefix for `data.field` in errors, e.g. 'realm.' when the input is the `realm` param. */
+  fieldPrefix?: string;
 }
 
-/** Validates a RealmInput and fills in the defaults of its kind. Throws 1002/1003. */
+/** Validates a RealmInput and fills in the defaults of its kind. Throws 1002/1003 naming the field. */
 export function validateRealmInput(raw: unknown, options: RealmInputOptions = {}): ValidRealmInput {
+  try {
+    return validate(raw, options);
+  } catch (err) {
+    const data = err instanceof ResponseError ? (err.data as ErrorData | undefined) : undefined;
+    if (err instanceof ResponseError && options.fieldPrefix && data?.field) {
+      throw new ResponseError<ErrorData>(err.code, err.message, { ...data, field: options.fieldPrefix + data.field });
+    }
+    throw err;
+  }
+}
+
+function validate(raw: unknown, options: RealmInputOptions): ValidRealmInput {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw invalid('realm', 'The realm must be an object with name, kind, url, bindDn and baseDn.');
   }
