@@ -67,6 +67,9 @@ export interface RealmResyncParams extends OperationParams {
   realmId: number;
   dryRun?: boolean;
   confirmMissing?: boolean;
+  /** Added (extension setting ldapUsers.sync.missingThreshold): share 0–1 of the realm's users
+   * that may newly go missing before the resync stops with 1302; absent = the backend default. */
+  missingThreshold?: number;
 }
 export const RealmResync = request<RealmResyncParams, SyncReport>('realm/resync');
 
