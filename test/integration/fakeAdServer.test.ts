@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, EqualityFilter, type Entry } from 'ldapts';
 import {
-  FAKE_AD_OTHER_DOMAIN_DN, FAKE_AD_ROOT_REFERENCES, fakeAdSam, fakeAdUserAccountControl, fakeAdUserDn, fakeAdUserGuid,
+  FAKE_AD_MANY_GROUPS_USER, FAKE_AD_OTHER_DOMAIN_DN, fakeAdGroupDn, FAKE_AD_ROOT_REFERENCES, fakeAdSam, fakeAdUserAccountControl, fakeAdUserDn, fakeAdUserGuid,
   startFakeAdServer, type FakeAdServerHandle,
 } from '../support/fakeAdServer';
 
@@ -81,6 +81,11 @@ describe('FAKE AD server', { timeout: 120_000 }, () => {
     assert.equal(new Set(all).size, fake.groupMembers);
     assert.equal(all[0], fakeAdUserDn(1));
     assert.equal(all.at(-1), fakeAdUserDn(fake.groupMembers));
+    // a user in more groups than one range holds: '*' gives memberOf;range=0-1499 as well
+    const u = (await c.search(fakeAdUserDn(FAKE_AD_MANY_GROUPS_USER), { scope: 'base', attributes: ['*'] })).searchEntries[0];
+    assert.equal(u.memberOf, undefined);
+    assert.equal(values(u, 'memberOf;range=0-1499').length, 1500);
+    assert.equal(values(u, 'memberOf;range=0-1499')[0], fakeAdGroupDn(1));
     // an explicit upper bound is honoured
     const bounded = (await c.search(fake.groupDn, { scope: 'base', attributes: ['member;range=10-19'] })).searchEntries[0];
     assert.deepEqual(values(bounded, 'member;range=10-19'), Array.from({ length: 10 }, (_, k) => fakeAdUserDn(11 + k)));

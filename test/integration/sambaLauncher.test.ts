@@ -7,6 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { Client, EqualityFilter, type Entry } from 'ldapts';
 import { startSambaDc, type SambaHandle } from '../../scripts/directory/samba';
 import {
@@ -85,9 +86,13 @@ describe('Samba AD DC launcher', { skip: SKIP, timeout: 300_000 }, () => {
     await assert.rejects(noCa.bind(dc.readerDn, dc.readerPassword), /self.signed|unable to (get|verify)|certificate/i);
   });
 
-  it('StartTLS on the ldap:// port, then bind', async () => {
+  it('StartTLS on the ldap:// port, then bind (CA and host name verified)', async () => {
+    // ldapts' StartTLS would check the name "localhost" unless told which name to check
+    const verifyAs = (name: string) => ({ ca: [dc.caCert], checkServerIdentity: (_h: string, cert: PeerCertificate) => checkServerIdentity(name, cert) });
+    const wrong = client(dc.ldapUrl, false);
+    await assert.rejects(wrong.startTLS(verifyAs('dc9.other.test')), /altnames|does not match|ALTNAME/i);
     const c = client(dc.ldapUrl, false);
-    await c.startTLS({ ca: [dc.caCert] });
+    await c.startTLS(verifyAs(dc.host));
     await c.bind(dc.readerDn, dc.readerPassword);
     const e = await findBySam(c, 'user00001', ['sAMAccountName']);
     assert.equal(e && str(e, 'sAMAccountName'), 'user00001');

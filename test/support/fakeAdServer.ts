@@ -138,6 +138,13 @@ export const FAKE_AD_READER_UPN = `fake-reader@${FAKE_AD_DNS_DOMAIN}`;
 export const FAKE_AD_READER_PASSWORD = 'Fake!Reader1';
 const PERSON_CATEGORY = `CN=Person,CN=Schema,CN=Configuration,${FAKE_AD_BASE_DN}`;
 
+/** The user whose memberOf has more values than one range (AD then sends memberOf;range=0-1499). */
+export const FAKE_AD_MANY_GROUPS_USER = 2;
+
+export function fakeAdGroupDn(k: number): string {
+  return `CN=Group ${String(k).padStart(5, '0')},OU=Groups,${FAKE_AD_BASE_DN}`;
+}
+
 export function fakeAdSam(i: number): string {
   return `fuser${String(i).padStart(5, '0')}`;
 }
@@ -159,7 +166,7 @@ export function fakeAdUserAccountControl(i: number): number {
   return 512;
 }
 
-function buildDirectory(users: number, groupMembers: number): FakeAdEntry[] {
+function buildDirectory(users: number, groupMembers: number, manyGroups: number): FakeAdEntry[] {
   const out: FakeAdEntry[] = [
     entry(FAKE_AD_BASE_DN, { objectClass: ['top', 'domain', 'domainDNS'], dc: 'fake' }),
     entry(FAKE_AD_USERS_OU, { objectClass: ['top', 'organizationalUnit'], ou: 'Staff' }),
@@ -180,6 +187,7 @@ function buildDirectory(users: number, groupMembers: number): FakeAdEntry[] {
       department: ['Engineering', 'Sales', 'Support'][i % 3], title: 'Analyst', telephoneNumber: `+1 555 ${String(i).padStart(7, '0')}`,
       userAccountControl: String(fakeAdUserAccountControl(i)), objectGUID: fakeAdUserGuid(i),
       objectSid: Buffer.concat([Buffer.from('010500000000000515000000aabbccdd11223344', 'hex'), Buffer.from([i & 0xff, (i >> 8) & 0xff, 0, 0])]),
+      ...(i === FAKE_AD_MANY_GROUPS_USER ? { memberOf: Array.from({ length: manyGroups }, (_, k) => fakeAdGroupDn(k + 1)) } : {}),
     }));
   }
   const members = Array.from({ length: groupMembers }, (_, k) => fakeAdUserDn(k + 1));
@@ -313,6 +321,8 @@ export interface FakeAdOptions {
   users?: number;
   /** Values of the big group's `member` (default 3200: ranges 0-1499, 1500-2999, 3000-*). */
   groupMembers?: number;
+  /** Values of memberOf of user FAKE_AD_MANY_GROUPS_USER (default 3200). */
+  manyGroups?: number;
   /** AD's MaxPageSize (default 1000). */
   maxPageSize?: number;
   /** AD's MaxValRange (default 1500). */
@@ -347,6 +357,7 @@ export interface FakeAdServerHandle {
   readerPassword: string;
   users: number;
   groupMembers: number;
+  manyGroups: number;
   maxPageSize: number;
   rangeStep: number;
   searches: FakeAdSearchLog[];
@@ -370,9 +381,10 @@ function normDn(dn: string): string {
 export async function startFakeAdServer(opts: FakeAdOptions = {}): Promise<FakeAdServerHandle> {
   const users = opts.users ?? 2500;
   const groupMembers = opts.groupMembers ?? 3200;
+  const manyGroups = opts.manyGroups ?? 3200;
   const maxPageSize = opts.maxPageSize ?? 1000;
   const rangeStep = opts.rangeStep ?? 1500;
-  const entries = buildDirectory(users, groupMembers);
+  const entries = buildDirectory(users, groupMembers, manyGroups);
   const byDn = new Map(entries.map((e) => [normDn(e.dn), e]));
   const pki: TestPki = await makeTestPki();
   const [cert, key, caCert] = await Promise.all([
@@ -610,6 +622,7 @@ export async function startFakeAdServer(opts: FakeAdOptions = {}): Promise<FakeA
     readerPassword: FAKE_AD_READER_PASSWORD,
     users,
     groupMembers,
+    manyGroups,
     maxPageSize,
     rangeStep,
     searches,
