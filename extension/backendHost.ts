@@ -31,7 +31,7 @@ export class BackendHost implements vscode.Disposable {
     this.supervisor = new BackendSupervisor({
       serverModule: context.asAbsolutePath('dist/server.js'),
       transport: 'ipc',
-      onStderrLine: (line) => this.log.info(`[backend] ${line}`),
+      onStderrLine: (line) => this.log.info(line),
       initializeParams: () => {
         const location = this.location();
         if (!location.ok) {
