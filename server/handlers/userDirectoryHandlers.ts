@@ -10,12 +10,7 @@ import { asObject } from '../requestValues';
 import { applyPlan } from '../users/applyPlan';
 import { withAudit } from '../users/audit';
 import { stateFromEntry, type EntryData } from '../users/entryDiff';
-import {
-  readNamedEntries,
-  readRealmPopulation,
-  resolveRefs,
-  type DirectoryRead,
-} from '../users/directoryAccess';
+import { readCandidates, resolveEntryRefs } from '../users/directoryAccess';
 import { requireUser } from '../users/lifecycle';
 import { withRealmJob } from '../users/realmJobs';
 import { InMemoryRegistry, type RegistryView } from '../users/registryView';
@@ -70,14 +65,17 @@ export async function findEntryForUser(
   chosen: { uuid?: string; dn?: string },
   token: CancellationToken,
 ): Promise<{ entry: EntryData; raw?: Record<string, string[]> }> {
-  const refs: EntryRef[] = chosen.uuid ? [{ uuid: chosen.uuid }] : chosen.dn ? [{ dn: chosen.dn }] : [];
-  if (refs.length === 0) {
-    if (user.ldapUuid && user.realmId === realm.id) refs.push({ uuid: user.ldapUuid });
-    refs.push({ username: user.username });
-  }
-  const read = await readNamedEntries(ctx, realm, refs, { token });
-  for (const resolution of resolveRefs(realm, refs, read)) {
-    if ('entry' in resolution) return { entry: resolution.entry, raw: read.raw.get(resolution.entry) };
+  if (chosen.uuid || chosen.dn) {
+    const refs: EntryRef[] = chosen.uuid ? [{ uuid: chosen.uuid }] : [{ dn: chosen.dn }];
+    const resolved = await resolveEntryRefs(ctx, realm, refs, { bulk: false, token });
+    const entry = resolved.entries[0];
+    if (entry) return { entry, raw: resolved.raw.get(entry) };
+  } else {
+    const uuid = user.ldapUuid && user.realmId === realm.id ? user.ldapUuid : undefined;
+    const candidates = await readCandidates(ctx, realm, { ...(uuid ? { uuid } : {}), username: user.username }, token);
+    // Without a stored UUID, only an unambiguous username match is taken.
+    const first = candidates[0];
+    if (first && (uuid ? first.entry.uuid.toLowerCase() === uuid.toLowerCase() || candidates.length === 1 : candidates.length === 1)) return first;
   }
   const field = chosen.uuid ? 'uuid' : chosen.dn ? 'dn' : 'userId';
   const what = chosen.uuid ? `${realm.attributes.uuid} ${chosen.uuid}` : chosen.dn ? `DN ${chosen.dn}` : `the identity or username of "${user.username}"`;
@@ -109,17 +107,9 @@ export function registerDirectoryUserHandlers(ctx: BackendContext): void {
     return withRealmJob(realmId, realm.name, 'An import', async () => {
       ctx.progress(operationId, 0, undefined, `Reading ${refs.length} entries from realm "${realm.name}"`);
       const onProgress = (read: number) => ctx.progress(operationId, read, undefined, `Read ${read} entries from "${realm.name}"`);
-      const read: DirectoryRead = bulk
-        ? await readRealmPopulation(ctx, realm, { token, onProgress })
-        : await readNamedEntries(ctx, realm, refs, { token, onProgress });
+      const read = await resolveEntryRefs(ctx, realm, refs, { bulk, token, onProgress });
       ctx.throwIfCancelled(token);
-
-      const entries: EntryData[] = [];
-      const failures: { username?: string; dn?: string; reason: string }[] = [];
-      for (const resolution of resolveRefs(realm, refs, read)) {
-        if ('entry' in resolution) entries.push(resolution.entry);
-        else failures.push(resolution.failure);
-      }
+      const { entries, failures } = read;
       const plan = (registry: RegistryView): SyncPlan => {
         const planned = planImport(realmId, entries, registry, realm.attributes.uuid);
         planned.actions.unshift(...failedActions(failures));
@@ -163,20 +153,10 @@ export function registerDirectoryUserHandlers(ctx: BackendContext): void {
     const store = ctx.requireStore();
     const user = requireUser(store.db, userId);
     const realm = requireRealm(ctx, realmId);
-    const refs: EntryRef[] = [];
-    if (user.ldapUuid && user.realmId === realmId) refs.push({ uuid: user.ldapUuid });
-    refs.push({ username: user.username });
-    const read = await readNamedEntries(ctx, realm, refs, { token });
+    const uuid = user.ldapUuid && user.realmId === realmId ? user.ldapUuid : undefined;
+    const candidates = await readCandidates(ctx, realm, { ...(uuid ? { uuid } : {}), username: user.username }, token);
     const registry = new DatabaseRegistry(store.db);
-    const ordered: EntryData[] = [];
-    const seen = new Set<EntryData>();
-    // UUID match first, then username matches.
-    const byUuid = user.ldapUuid && user.realmId === realmId ? read.entries.find((e) => e.uuid.toLowerCase() === user.ldapUuid!.toLowerCase()) : undefined;
-    if (byUuid) {
-      ordered.push(byUuid);
-      seen.add(byUuid);
-    }
-    for (const entry of read.entries) if (!seen.has(entry)) ordered.push(entry);
+    const ordered = candidates.map((c) => c.entry);
     return ordered.map((entry) => ({ ...entry, ...entryStatusOf(realmId, entry, registry) }));
   });
 

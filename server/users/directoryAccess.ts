@@ -1,15 +1,13 @@
 // What import and resync read from a realm's directory, on top of the LDAP layer (sessions,
 // filters, entry mapping): the complete user population (paged, cancellable, all-or-error), or
 // the few entries a request names. Nothing here writes; callers apply once the read is complete.
-import { OrFilter, type Filter } from 'ldapts';
 import type { CancellationToken } from 'vscode-jsonrpc';
 import type { Realm } from '../../protocol/model';
 import type { EntryRef } from '../../protocol/rpc';
 import type { BackendContext } from '../backendContext';
-import { withDirectorySession, type DirectorySession } from '../ldap/directorySession';
-import { mapEntry, requestedAttributes, type UnmappableEntry } from '../ldap/entryMapping';
-import { identityFilter, isBinaryGuidAttribute, isGuidText } from '../ldap/guid';
-import { andWithUserFilter, usernameFilter } from '../ldap/searchFilters';
+import type { UnmappableEntry } from '../ldap/entryMapping';
+import { readAllUsers } from '../realms/directoryReader';
+import { findCandidates, lookupEntries } from '../realms/entryLookup';
 import type { EntryData } from './entryDiff';
 
 export interface DirectoryRead {
@@ -35,39 +33,19 @@ function signalOf(token: CancellationToken | undefined): { signal?: AbortSignal;
   return { signal: controller.signal, dispose: () => listener.dispose() };
 }
 
-/** Opens a bound session on the realm with the password the client holds for it. */
-export async function withRealmSession<T>(
+/** Runs an LDAP read with the realm's password (from the client) and the request's cancellation. */
+async function withRealmAccess<T>(
   ctx: BackendContext,
   realm: Realm,
   token: CancellationToken | undefined,
-  use: (session: DirectorySession) => Promise<T>,
+  use: (access: { password: string | undefined; signal?: AbortSignal }) => Promise<T>,
 ): Promise<T> {
   const password = await ctx.requestSecret({ realmId: realm.id, url: realm.url, bindDn: realm.bindDn }, token);
   const { signal, dispose } = signalOf(token);
   try {
-    return await withDirectorySession(realm, { password, signal }, use);
+    return await use({ password, signal });
   } finally {
     dispose();
-  }
-}
-
-function emptyRead(): DirectoryRead {
-  return { entries: [], raw: new Map(), unmappable: [] };
-}
-
-async function collect(session: DirectorySession, realm: Realm, filter: Filter, read: DirectoryRead, options: ReadOptions): Promise<void> {
-  const { attributes, explicitBufferAttributes } = requestedAttributes(realm);
-  for await (const page of session.pages({ filter, attributes, explicitBufferAttributes })) {
-    for (const ldapEntry of page) {
-      const mapped = mapEntry(ldapEntry, realm);
-      if (mapped.ok) {
-        read.entries.push(mapped.entry);
-        read.raw.set(mapped.entry, mapped.rawAttributes);
-      } else {
-        read.unmappable.push({ dn: mapped.dn, username: mapped.username, reason: mapped.reason });
-      }
-    }
-    options.onProgress?.(read.entries.length + read.unmappable.length);
   }
 }
 
@@ -77,56 +55,69 @@ async function collect(session: DirectorySession, realm: Realm, filter: Filter, 
  * limit, cancellation) rejects, so a partial population is never mistaken for the whole.
  */
 export async function readRealmPopulation(ctx: BackendContext, realm: Realm, options: ReadOptions = {}): Promise<DirectoryRead> {
-  return withRealmSession(ctx, realm, options.token, async (session) => {
-    const read = emptyRead();
-    await collect(session, realm, andWithUserFilter(realm, undefined), read, options);
-    return read;
-  });
+  const read = await withRealmAccess(ctx, realm, options.token, (access) => readAllUsers(realm, { ...access, onProgress: options.onProgress }));
+  const out: DirectoryRead = { entries: [], raw: new Map(), unmappable: read.unmappable };
+  for (const { entry, rawAttributes } of read.entries) {
+    out.entries.push(entry);
+    out.raw.set(entry, rawAttributes);
+  }
+  return out;
 }
 
-/** Refs per search when reading named entries (keeps filters well under server limits). */
-const refsPerSearch = 100;
-
-/** The entries a request names (by UUID, DN or username), read with targeted searches. */
-export async function readNamedEntries(ctx: BackendContext, realm: Realm, refs: readonly EntryRef[], options: ReadOptions = {}): Promise<DirectoryRead> {
-  return withRealmSession(ctx, realm, options.token, (session) => readNamedWithSession(session, realm, refs, options));
+export interface ResolvedRefs {
+  entries: EntryData[];
+  raw: Map<EntryData, Record<string, string[]>>;
+  failures: { username?: string; dn?: string; reason: string }[];
 }
 
-export async function readNamedWithSession(
-  session: DirectorySession,
+/**
+ * The entries a request names. `bulk`: one paged read of the whole population, refs matched in
+ * memory (thousands of refs); otherwise targeted lookups (a few refs).
+ */
+export async function resolveEntryRefs(
+  ctx: BackendContext,
   realm: Realm,
   refs: readonly EntryRef[],
-  options: ReadOptions = {},
-): Promise<DirectoryRead> {
-  const read = emptyRead();
-  const filters: Filter[] = [];
-  const dns: string[] = [];
-  for (const ref of refs) {
-    if (ref.uuid) {
-      // A malformed GUID cannot be on the wire as bytes; it simply matches nothing.
-      if (!isBinaryGuidAttribute(realm.attributes.uuid) || isGuidText(ref.uuid)) filters.push(identityFilter(realm.attributes.uuid, ref.uuid));
-    } else if (ref.dn) dns.push(ref.dn);
-    else if (ref.username) filters.push(usernameFilter(ref.username, realm.attributes, realm.kind));
+  options: ReadOptions & { bulk: boolean },
+): Promise<ResolvedRefs> {
+  const out: ResolvedRefs = { entries: [], raw: new Map(), failures: [] };
+  if (options.bulk) {
+    const read = await readRealmPopulation(ctx, realm, options);
+    for (const resolution of resolveRefs(realm, refs, read)) {
+      if ('entry' in resolution) {
+        out.entries.push(resolution.entry);
+        out.raw.set(resolution.entry, read.raw.get(resolution.entry)!);
+      } else out.failures.push(resolution.failure);
+    }
+    return out;
   }
-  for (let i = 0; i < filters.length; i += refsPerSearch) {
-    const chunk = filters.slice(i, i + refsPerSearch);
-    const filter = andWithUserFilter(realm, chunk.length === 1 ? chunk[0] : new OrFilter({ filters: chunk }));
-    await collect(session, realm, filter, read, options);
-  }
-  if (dns.length > 0) {
-    const userFilter = andWithUserFilter(realm, undefined);
-    const { attributes, explicitBufferAttributes } = requestedAttributes(realm);
-    for (const dn of dns) {
-      const ldapEntry = await session.entryAt(dn, userFilter, attributes, explicitBufferAttributes);
-      if (!ldapEntry) continue;
-      const mapped = mapEntry(ldapEntry, realm);
-      if (mapped.ok) {
-        read.entries.push(mapped.entry);
-        read.raw.set(mapped.entry, mapped.rawAttributes);
-      } else read.unmappable.push({ dn: mapped.dn, username: mapped.username, reason: mapped.reason });
+  const results = await withRealmAccess(ctx, realm, options.token, (access) =>
+    lookupEntries(realm, refs, { ...access, onProgress: (done) => options.onProgress?.(done) }),
+  );
+  for (const result of results) {
+    if ('found' in result) {
+      out.entries.push(result.found.entry);
+      out.raw.set(result.found.entry, result.found.rawAttributes);
+    } else {
+      out.failures.push({
+        ...(result.ref.username ? { username: result.ref.username } : {}),
+        ...(result.ref.dn ? { dn: result.ref.dn } : {}),
+        reason: result.problem,
+      });
     }
   }
-  return read;
+  return out;
+}
+
+/** Resync candidates of one user: the entry with its UUID first, then those with its username. */
+export async function readCandidates(
+  ctx: BackendContext,
+  realm: Realm,
+  user: { uuid?: string; username: string },
+  token: CancellationToken | undefined,
+): Promise<{ entry: EntryData; raw: Record<string, string[]> }[]> {
+  const found = await withRealmAccess(ctx, realm, token, (access) => findCandidates(realm, user, access));
+  return found.map((m) => ({ entry: m.entry, raw: m.rawAttributes }));
 }
 
 /** DNs compare case-insensitively and without spaces around separators (good enough to match refs). */
