@@ -146,7 +146,9 @@ export function obj<S extends Shape>(shape: S): Schema<ObjectOf<S>> {
       }
       for (const key of Object.keys(value)) {
         if (!Object.prototype.hasOwnProperty.call(shape, key)) {
-          throw new SchemaError(field ? `${field}.${key}` : key, 'is not an accepted field');
+          // The key is page-controlled: cut it so an error reply never echoes a huge string.
+          const shown = key.length > 40 ? `${key.slice(0, 40)}…` : key;
+          throw new SchemaError(field ? `${field}.${shown}` : shown, 'is not an accepted field');
         }
       }
       const out: Record<string, unknown> = {};

@@ -63,8 +63,8 @@ export function checkFilter(filter: string): string | null {
   if (new TextEncoder().encode(filter).length > FILTER_MAX_BYTES) {
     return `longer than ${FILTER_MAX_BYTES} bytes.`;
   }
-  if (!filter.startsWith('(') || !filter.endsWith(')')) {
-    return 'must start with ( and end with ).';
+  if (!filter.startsWith('(')) {
+    return 'must start with (.';
   }
   let depth = 0;
   let maxDepth = 0;
@@ -83,8 +83,12 @@ export function checkFilter(filter: string): string | null {
       if (depth < 0) {
         return `unmatched ) at position ${i + 1}.`;
       }
-      if (depth === 0 && i !== filter.length - 1) {
+      const next = filter[i + 1];
+      if (depth === 0 && next === '(') {
         return 'more than one filter: wrap them in (&…) or (|…).';
+      }
+      if (depth === 0 && next !== undefined && next !== ')') {
+        return `text after the closing ) at position ${i + 1}.`;
       }
     }
   }
