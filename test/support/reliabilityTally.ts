@@ -17,7 +17,9 @@ interface Count {
 }
 
 const counts = new Map<string, Count>();
-let hookInstalled = false;
+// Registered when the test file imports this module (at its top level), so the hook belongs to the
+// file's root and runs once, after every test of the file.
+after(printTally);
 
 /** The file every test process of one `npm test` run appends its tally lines to. */
 export function tallyFilePath(): string | undefined {
@@ -30,10 +32,6 @@ function countOf(category: string): Count {
   if (!count) {
     count = { tried: 0, survived: 0, failures: [] };
     counts.set(category, count);
-  }
-  if (!hookInstalled) {
-    hookInstalled = true;
-    after(printTally);
   }
   return count;
 }
