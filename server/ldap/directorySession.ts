@@ -217,8 +217,8 @@ export class DirectorySession {
   }
 }
 
-function step(name: RealmTestStepName, ok: boolean, ms: number, message?: string): RealmTestStep {
-  return { name, ok, ms: Math.max(0, Math.round(ms * 10) / 10), ...(message ? { message } : {}) };
+function step(name: RealmTestStepName, ok: boolean, ms: number, message?: string, code?: number): RealmTestStep {
+  return { name, ok, ms: Math.max(0, Math.round(ms * 10) / 10), ...(message ? { message } : {}), ...(code !== undefined ? { code } : {}) };
 }
 
 /**
@@ -246,6 +246,11 @@ export async function withDirectorySession<T>(realm: SessionRealm, options: Sess
   const guard = <R>(work: Promise<R>, ms: number, phase: DirectoryPhase): Promise<R> => {
     work.catch(() => undefined);
     return new Promise<R>((resolve, reject) => {
+      if (signal?.aborted) {
+        probe.destroyAll();
+        reject(new DirectoryGuardError('cancelled', 'cancelled'));
+        return;
+      }
       const timer = setTimeout(() => {
         cleanup();
         probe.destroyAll();
@@ -279,7 +284,7 @@ export async function withDirectorySession<T>(realm: SessionRealm, options: Sess
   const password = options.password;
   const failBeforeNetwork = (name: RealmTestStepName, guardErr: DirectoryGuardError, phase: DirectoryPhase): never => {
     const err = toDirectoryError(guardErr, ctx(phase));
-    report(step(name, false, 0, err.message));
+    report(step(name, false, 0, err.message, err.code));
     throw err;
   };
 
@@ -290,7 +295,7 @@ export async function withDirectorySession<T>(realm: SessionRealm, options: Sess
       await guard(lookup(endpoint.host), realm.connectTimeoutMs, 'connect');
     } catch (err) {
       const mapped = toDirectoryError(err, ctx('connect'));
-      report(step('resolve', false, performance.now() - t, mapped.message));
+      report(step('resolve', false, performance.now() - t, mapped.message, mapped.code));
       throw mapped;
     }
   }
@@ -379,14 +384,14 @@ export async function withDirectorySession<T>(realm: SessionRealm, options: Sess
       else failed = 'bind';
       const mapped = toDirectoryError(err, ctx(failed));
       if (failed === 'connect') {
-        report(step('connect', false, now - probe.started, mapped.message));
+        report(step('connect', false, now - probe.started, mapped.message, mapped.code));
       } else {
         report(step('connect', true, probe.connectedAt! - probe.started, `${endpoint.host}:${endpoint.port}`));
         if (failed === 'tls') {
-          report(step('tls', false, now - probe.connectedAt!, mapped.message));
+          report(step('tls', false, now - probe.connectedAt!, mapped.message, mapped.code));
         } else {
           report(step('tls', true, (probe.secureAt ?? probe.connectedAt!) - probe.connectedAt!, plain ? 'not used (insecure)' : 'certificate verified'));
-          report(step('bind', false, now - (probe.secureAt ?? probe.connectedAt!), mapped.message));
+          report(step('bind', false, now - (probe.secureAt ?? probe.connectedAt!), mapped.message, mapped.code));
         }
       }
       throw mapped;

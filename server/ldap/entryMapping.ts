@@ -55,6 +55,11 @@ export function requestedAttributes(realm: MappingRealm, extra: string[] = []): 
   return { attributes, explicitBufferAttributes: [...new Set(explicitBufferAttributes)] };
 }
 
+/** Password material a privileged bind may read: never copied into the registry. */
+const secretAttributes = new Set(
+  ['userPassword', 'authPassword', 'unicodePwd', 'dBCSPwd', 'ntPwdHistory', 'lmPwdHistory', 'supplementalCredentials', 'sambaNTPassword', 'sambaLMPassword', 'userPKCS12'].map((n) => n.toLowerCase()),
+);
+
 type RawValue = Buffer | Buffer[] | string[] | string;
 
 function valuesOf(value: RawValue | undefined): (string | Buffer)[] {
@@ -153,6 +158,7 @@ export function mapEntry(entry: Entry, realm: MappingRealm): MappingResult {
   }
   const rawAttributes: Record<string, string[]> = {};
   for (const { name, values } of attrs.entries()) {
+    if (secretAttributes.has(name.toLowerCase())) continue;
     rawAttributes[name] = values.map((v) => rawText(name, v, map.uuid));
   }
   return {
