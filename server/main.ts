@@ -12,6 +12,7 @@ import {
 } from 'vscode-jsonrpc/node';
 import { BackendContext } from './backendContext';
 import { handlerModules } from './handlers';
+import { loadSqlEngine } from './store/sqlEngine';
 
 // Anything printed by a library must not corrupt the protocol stream.
 console.log = console.error;
@@ -77,3 +78,5 @@ if (ipc) {
   process.stdin.on('end', () => exitBackend(ctx.isShuttingDown ? 0 : 1, 'stdin closed'));
 }
 connection.listen();
+// Compile the SQLite wasm while the client is still getting ready, so `initialize` answers sooner.
+loadSqlEngine().catch((error: Error) => process.stderr.write(`[backend] cannot load sql.js: ${error.message}\n`));

@@ -142,7 +142,8 @@ export class Store {
     if (existed && statSync(absolute).isDirectory()) {
       throw databaseCorrupt(`${absolute} is a folder, not a database file. Choose a file path.`);
     }
-    let db = existed ? loadImage(SQL, absolute, readFileSync(absolute)) : undefined;
+    let loadedImage: Uint8Array | undefined = existed ? readFileSync(absolute) : undefined;
+    let db = loadedImage ? loadImage(SQL, absolute, loadedImage) : undefined;
     let version = db ? readUserVersion(db) : schemaVersion;
 
     let reason: string | undefined;
@@ -186,7 +187,8 @@ export class Store {
         // Read again under the lock: the previous writer may have saved just before releasing it.
         db?.close();
         existed = existsSync(absolute);
-        db = existed ? loadImage(SQL, absolute, readFileSync(absolute)) : undefined;
+        loadedImage = existed ? readFileSync(absolute) : undefined;
+        db = loadedImage ? loadImage(SQL, absolute, loadedImage) : undefined;
         version = db ? readUserVersion(db) : schemaVersion;
         const removed = removeLeftoverTempFiles(absolute);
         if (removed.length > 0) {
@@ -216,7 +218,7 @@ export class Store {
           store.save();
           log('info', created ? `Created the database ${absolute}` : `Upgraded ${absolute} to schema ${schemaVersion}`);
         } else {
-          store.savedImage = db.export();
+          store.savedImage = loadedImage ?? db.export();
           store.savedIdentity = identityOf(absolute);
         }
       } catch (error) {

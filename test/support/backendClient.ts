@@ -79,7 +79,11 @@ const tempDirs: string[] = [];
 after(async () => {
   await stopAllBackends();
   for (const dir of tempDirs.splice(0)) {
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch (error) {
+      console.error(`could not remove ${dir}: ${(error as Error).message}`);
+    }
   }
 });
 process.on('exit', () => {
