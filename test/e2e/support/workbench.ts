@@ -97,6 +97,7 @@ export class Workbench {
     const li = item.locator('xpath=..');
     if ((await li.getAttribute('class'))?.split(/\s+/).includes('checked') !== true) {
       await item.click();
+      await this.moveMouseAway();
     }
     // The side bar's title reads "LDAP USERS" (several views) or "LDAP Users: Realms" (one).
     await this.page.locator('.part.sidebar .composite.title .title-label h2', { hasText: new RegExp(`^${escapeRegExp(title)}`, 'i') }).waitFor();
@@ -178,6 +179,12 @@ export class Workbench {
     await input.waitFor();
     await input.fill(text);
     await input.press('Enter');
+  }
+
+  /** Parks the mouse over the empty editor area so no hover tooltip covers a screenshot. */
+  async moveMouseAway(): Promise<void> {
+    const size = this.page.viewportSize() ?? { width: 1400, height: 900 };
+    await this.page.mouse.move(size.width - 20, size.height / 2);
   }
 
   async closeQuickInput(): Promise<void> {
