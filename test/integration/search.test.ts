@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc';
 import { ErrorCodes } from '../../protocol/errors';
 import type { DirectoryEntry, Realm, RealmInput } from '../../protocol/model';
-import { OperationProgressNotification, RealmSave, RealmSearch, type RealmSearchParams } from '../../protocol/rpc';
+import { OperationProgressNotification, RealmDelete, RealmSave, RealmSearch, UserCreateInternal, UserImport, type RealmSearchParams } from '../../protocol/rpc';
 import { startSlapd, type SlapdHandle } from '../../scripts/directory/slapd';
 import type { SeedUser } from '../../scripts/directory/seedUsers';
 import { startBackend, type BackendHandle } from '../support/backendClient';
@@ -229,5 +229,41 @@ describe('realm/search on a real OpenLDAP directory', () => {
     } finally {
       await slapd.resume();
     }
+  });
+
+  test('statuses follow the registry: imported, changed after a directory edit, conflict on a taken username', async () => {
+    const statusRealm = await backend.request(RealmSave, { realm: realmInput({ name: 'Statuses' }) });
+    const find = async (uid: string) =>
+      (await backend.request(RealmSearch, { realmId: statusRealm.id, query: uid, mode: 'username' })).entries[0];
+    const wang = await find('wang.xiaoming');
+    assert.equal(wang.status, 'new');
+    const report = await backend.request(UserImport, { realmId: statusRealm.id, entries: [{ uuid: wang.uuid }] });
+    assert.equal(report.created, 1, JSON.stringify(report));
+    const imported = await find('wang.xiaoming');
+    assert.equal(imported.status, 'imported');
+    assert.ok(imported.userId! > 0);
+
+    await slapd.ldapModify(`dn: ${slapd.awkward.cjk.dn}\nchangetype: modify\nreplace: title\ntitle: 销售总监\n`);
+    const changed = await find('wang.xiaoming');
+    assert.equal(changed.status, 'changed');
+    assert.equal(changed.userId, imported.userId);
+    assert.equal(changed.title, '销售总监');
+
+    await backend.request(UserCreateInternal, { username: 'SPACEY', displayName: 'Another Spacey' });
+    const taken = await find('spacey');
+    assert.equal(taken.status, 'conflict');
+    assert.match(taken.conflict ?? '', /internal user/);
+
+    // The same statuses in a bulk search (the in-memory registry path).
+    const all = (await backend.request(RealmSearch, { realmId: statusRealm.id, query: '*', limit: 100_000 })).entries;
+    const byName = new Map(all.map((e) => [e.username, e.status]));
+    assert.equal(byName.get('wang.xiaoming'), 'changed');
+    assert.equal(byName.get('spacey'), 'conflict');
+    assert.equal(byName.get('zoe.muller'), 'new');
+    // Another realm on the same directory sees wang.xiaoming's username as taken.
+    const other = (await backend.request(RealmSearch, { realmId: realm.id, query: 'wang.xiaoming', mode: 'username' })).entries[0];
+    assert.equal(other.status, 'conflict');
+    assert.match(other.conflict ?? '', /another realm/);
+    await backend.request(RealmDelete, { realmId: statusRealm.id, users: 'delete' });
   });
 });
