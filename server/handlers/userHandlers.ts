@@ -2,7 +2,7 @@
 // login on/off, delete) and the LDAP-backed ones (import, resync candidates, resync).
 import { ResponseError } from 'vscode-jsonrpc';
 import { ErrorCodes, type ErrorData } from '../../protocol/errors';
-import type { UserCategory, UserDetail } from '../../protocol/model';
+import { attributeMapFields, type AttributeMap, type Realm, type User, type UserCategory, type UserDetail } from '../../protocol/model';
 import {
   UserConvert,
   UserCreateInternal,
@@ -41,15 +41,41 @@ function userOrThrow(store: Store, userId: number) {
   return user;
 }
 
+/**
+ * The LDAP attributes of an external user as last read: the mapped ones rebuilt from the user's
+ * columns under the realm's attribute names, plus the extra ones stored at import/resync.
+ */
+function rawAttributesOf(store: Store, user: User, realm: Realm | undefined): Record<string, string[]> {
+  const raw: Record<string, string[]> = {};
+  if (realm && user.category === 'external') {
+    const values: Record<keyof AttributeMap, string | undefined> = {
+      username: user.username,
+      uuid: user.ldapUuid,
+      displayName: user.displayName,
+      givenName: user.givenName,
+      surname: user.surname,
+      email: user.email,
+      department: user.department,
+      title: user.title,
+      phone: user.phone,
+    };
+    for (const field of attributeMapFields) {
+      const value = values[field];
+      if (value) raw[realm.attributes[field]] = [value];
+    }
+  }
+  return { ...raw, ...store.users.rawAttributes(user.id) };
+}
+
 function userDetail(store: Store, userId: number): UserDetail {
   const user = userOrThrow(store, userId);
+  const realm = user.realmId !== undefined ? store.realms.get(user.realmId) : undefined;
   const detail: UserDetail = {
     user,
     roles: store.roles.assignmentsOf(userId),
-    rawAttributes: store.users.rawAttributes(userId),
+    rawAttributes: rawAttributesOf(store, user, realm),
     audit: listAudit(store.db, { userId, limit: 20 }),
   };
-  const realm = user.realmId !== undefined ? store.realms.get(user.realmId) : undefined;
   if (realm) detail.realm = realm;
   return detail;
 }

@@ -24,6 +24,22 @@ export interface ReadOptions {
   onProgress?: (read: number) => void;
 }
 
+/**
+ * The raw attributes worth storing for an entry: those the attribute map does not already put
+ * into user columns (account-state attributes, extra values). The user detail view rebuilds the
+ * mapped ones from the columns, so a 100k-user registry does not store every value twice.
+ */
+export function extraAttributes(realm: Realm, raw: Record<string, string[]>): Record<string, string[]> | undefined {
+  const mapped = new Set(Object.values(realm.attributes).map((name) => name.toLowerCase()));
+  let extras: Record<string, string[]> | undefined;
+  for (const name in raw) {
+    const values = raw[name];
+    if (mapped.has(name.toLowerCase()) && values.length <= 1) continue;
+    (extras ??= {})[name] = values;
+  }
+  return extras;
+}
+
 /** An AbortSignal that fires when the JSON-RPC request is cancelled. */
 function signalOf(token: CancellationToken | undefined): { signal?: AbortSignal; dispose: () => void } {
   if (!token) return { dispose: () => undefined };
@@ -59,7 +75,8 @@ export async function readRealmPopulation(ctx: BackendContext, realm: Realm, opt
   const out: DirectoryRead = { entries: [], raw: new Map(), unmappable: read.unmappable };
   for (const { entry, rawAttributes } of read.entries) {
     out.entries.push(entry);
-    out.raw.set(entry, rawAttributes);
+    const extras = extraAttributes(realm, rawAttributes);
+    if (extras) out.raw.set(entry, extras);
   }
   return out;
 }
@@ -86,7 +103,8 @@ export async function resolveEntryRefs(
     for (const resolution of resolveRefs(realm, refs, read)) {
       if ('entry' in resolution) {
         out.entries.push(resolution.entry);
-        out.raw.set(resolution.entry, read.raw.get(resolution.entry)!);
+        const extras = read.raw.get(resolution.entry);
+        if (extras) out.raw.set(resolution.entry, extras);
       } else out.failures.push(resolution.failure);
     }
     return out;
@@ -97,7 +115,8 @@ export async function resolveEntryRefs(
   for (const result of results) {
     if ('found' in result) {
       out.entries.push(result.found.entry);
-      out.raw.set(result.found.entry, result.found.rawAttributes);
+      const extras = extraAttributes(realm, result.found.rawAttributes);
+      if (extras) out.raw.set(result.found.entry, extras);
     } else {
       out.failures.push({
         ...(result.ref.username ? { username: result.ref.username } : {}),
@@ -115,9 +134,9 @@ export async function readCandidates(
   realm: Realm,
   user: { uuid?: string; username: string },
   token: CancellationToken | undefined,
-): Promise<{ entry: EntryData; raw: Record<string, string[]> }[]> {
+): Promise<{ entry: EntryData; raw?: Record<string, string[]> }[]> {
   const found = await withRealmAccess(ctx, realm, token, (access) => findCandidates(realm, user, access));
-  return found.map((m) => ({ entry: m.entry, raw: m.rawAttributes }));
+  return found.map((m) => ({ entry: m.entry, raw: extraAttributes(realm, m.rawAttributes) }));
 }
 
 /** DNs compare case-insensitively and without spaces around separators (good enough to match refs). */
