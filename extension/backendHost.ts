@@ -70,12 +70,6 @@ export class BackendHost implements vscode.Disposable {
             }
           });
       }),
-      this.config.onDidChange((e) => {
-        if (e.affectsConfiguration('ldapUsers.databasePath') && this.supervisor.state !== 'idle') {
-          this.log.info('ldapUsers.databasePath changed: restarting the backend.');
-          void this.supervisor.restart().catch((err) => this.log.error(`Restart failed: ${String(err)}`));
-        }
-      }),
     );
     this.onState('idle');
   }
