@@ -12,7 +12,7 @@ fi
 
 need=(slapd ldap-utils openssl)
 if [ "${LDAPUM_SKIP_SAMBA:-}" != 1 ]; then
-  need+=(samba samba-ad-dc ldb-tools winbind krb5-user smbclient)
+  need+=(samba samba-ad-dc samba-ad-provision ldb-tools winbind krb5-user smbclient)
 fi
 if [ "${LDAPUM_SKIP_E2E:-}" != 1 ]; then
   need+=(chromium)
