@@ -26,7 +26,7 @@ import { readRoleRefs } from './roleHandlers';
  * instead of one lookup per entry: a single search streams thousands of entries per second,
  * while per-entry round trips would dominate.
  */
-const bulkImportThreshold = 50;
+const bulkImportThreshold = 1000;
 const maxImportEntries = 200_000;
 
 export function requireRealm(ctx: BackendContext, realmId: number): Realm {
@@ -71,7 +71,8 @@ export async function findEntryForUser(
     const entry = resolved.entries[0];
     if (entry) return { entry, raw: resolved.raw.get(entry) };
   } else {
-    const uuid = user.ldapUuid && user.realmId === realm.id ? user.ldapUuid : undefined;
+    // A user kept from a deleted realm (no realm) may be relinked by its UUID too.
+    const uuid = user.ldapUuid && (user.realmId === realm.id || user.realmId == null) ? user.ldapUuid : undefined;
     const candidates = await readCandidates(ctx, realm, { ...(uuid ? { uuid } : {}), username: user.username }, token);
     // Without a stored UUID, only an unambiguous username match is taken.
     const first = candidates[0];
@@ -153,7 +154,7 @@ export function registerDirectoryUserHandlers(ctx: BackendContext): void {
     const store = ctx.requireStore();
     const user = requireUser(store.db, userId);
     const realm = requireRealm(ctx, realmId);
-    const uuid = user.ldapUuid && user.realmId === realmId ? user.ldapUuid : undefined;
+    const uuid = user.ldapUuid && (user.realmId === realmId || user.realmId == null) ? user.ldapUuid : undefined;
     const candidates = await readCandidates(ctx, realm, { ...(uuid ? { uuid } : {}), username: user.username }, token);
     const registry = new DatabaseRegistry(store.db);
     const ordered = candidates.map((c) => c.entry);

@@ -13,6 +13,7 @@ export type AuditAction =
   | 'user.loginEnabled'
   | 'user.createInternal'
   | 'user.delete'
+  | 'user.detach'
   | 'user.roles'
   | 'role.save'
   | 'realm.resync'

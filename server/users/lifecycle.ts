@@ -245,7 +245,12 @@ export function deleteUsers(
   return deleted;
 }
 
-/** What realm/delete does to the realm's users: keep them (unlinkable), convert, or delete. */
+/**
+ * What realm/delete does to the realm's users. `keep`: they stay external users with their
+ * UUID and roles but no realm (realm ids may be reused by a new realm, which must not inherit
+ * them); a resync against another realm can relink them. `convertToInternal` / `delete` as
+ * the single-user operations.
+ */
 export function detachRealmUsers(
   db: Database,
   realmId: number,
@@ -254,10 +259,18 @@ export function detachRealmUsers(
   audit: AuditRecorder,
   names: ReadonlyMap<number, string>,
 ): number {
-  const ids = queryRows(db, "SELECT id FROM users WHERE realm_id = ? AND category = 'external' ORDER BY id", [realmId], (r) => Number(r[0]));
+  const users = queryRows(db, "SELECT id, username FROM users WHERE realm_id = ? AND category = 'external' ORDER BY id", [realmId], (r) => ({
+    id: Number(r[0]),
+    username: String(r[1]),
+  }));
+  const ids = users.map((u) => u.id);
   if (mode === 'convertToInternal') for (const id of ids) convertToInternal(db, id, now, audit);
   else if (mode === 'delete') deleteUsers(db, ids, audit, names);
+  else {
+    db.run("UPDATE users SET realm_id = NULL, updated_at = ? WHERE realm_id = ? AND category = 'external'", [now, realmId]);
+    for (const user of users) {
+      audit.record({ action: 'user.detach', userId: user.id, realmId, username: user.username, changes: [{ field: 'realmId', before: String(realmId), after: null }] });
+    }
+  }
   return ids.length;
 }
-
-

@@ -17,6 +17,7 @@ import {
   UserGet,
   UserImport,
   UserList,
+  UserResync,
   UserSetLoginEnabled,
   UserUpdate,
 } from '../../protocol/rpc';
@@ -188,5 +189,21 @@ describe('user lifecycle', () => {
     const r = await row(id);
     assert.deepEqual([r.category, r.realm_id], ['internal', null]);
     assert.deepEqual(await rolesOf(id), ['Viewer']);
+  });
+
+  test('realm/delete with keep leaves external users without a realm; a resync relinks them by UUID', async () => {
+    const { backend } = fx;
+    const other = await backend.request(RealmSave, {
+      realm: { name: 'Third', kind: 'openldap', url: fx.slapd.ldapsUrl, caCertPath: fx.slapd.caCertPath, bindDn: fx.slapd.readerDn, baseDn: fx.slapd.peopleDn },
+    });
+    await backend.request(UserImport, { realmId: other.id, entries: [{ username: u(11).uid }], roles: [{ name: 'Viewer' }] });
+    const before = (await queryFile(backend.databasePath, 'SELECT * FROM users WHERE username = ?', [u(11).uid]))[0];
+    assert.deepEqual(await backend.request(RealmDelete, { realmId: other.id, users: 'keep' }), { affectedUsers: 1 });
+    const kept = await row(Number(before.id));
+    assert.deepEqual([kept.category, kept.realm_id, kept.ldap_uuid], ['external', null, before.ldap_uuid]);
+    assert.deepEqual(await rolesOf(Number(before.id)), ['Viewer']);
+    const result = await backend.request(UserResync, { userId: Number(before.id), realmId: fx.realm.id });
+    assert.deepEqual(result.changes, [{ field: 'realmId', before: null, after: String(fx.realm.id) }]);
+    assert.equal((await row(Number(before.id))).realm_id, fx.realm.id);
   });
 });
