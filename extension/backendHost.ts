@@ -13,6 +13,7 @@ import { resolveDatabasePath, type DatabaseLocation } from './databasePath';
 import type { BindPasswords } from './secrets/bindPasswords';
 import { askBindPassword } from './secrets/passwordPrompt';
 
+const structuredLogLine = /^\[\d{4}-\d\d-\d\dT[^\]]*\] \[(error|warn|info|debug)\] /;
 const levelRank: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
 
 export class BackendHost implements vscode.Disposable {
@@ -31,7 +32,13 @@ export class BackendHost implements vscode.Disposable {
     this.supervisor = new BackendSupervisor({
       serverModule: context.asAbsolutePath('dist/server.js'),
       transport: 'ipc',
-      onStderrLine: (line) => this.log.info(line),
+      // Structured lines ("[time] [level] message") also arrive as log/message; the rest (a
+      // crash's stack trace, a module that failed to load) is only here.
+      onStderrLine: (line) => {
+        if (!structuredLogLine.test(line)) {
+          this.log.warn(`[backend stderr] ${line}`);
+        }
+      },
       initializeParams: () => {
         const location = this.location();
         if (!location.ok) {
