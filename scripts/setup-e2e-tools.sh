@@ -6,6 +6,7 @@
 #
 #   E2E_TOOLS_DIR   where to keep the install (default ~/.cache/ldap-user-manager/e2e)
 #   LDAPUM_CHROMIUM the browser (default /usr/bin/chromium)
+#   --no-browser    do not require Chromium (npm run demo: the user brings the browser)
 #
 # Prints "# code-server cached" when the install is already there. A fresh install takes about
 # two minutes (most of it compiling the native modules) and is built in a staging folder that is
@@ -19,7 +20,10 @@ INSTALL="$TOOLS/code-server-$VERSION"
 ENTRY="$INSTALL/node_modules/code-server/out/node/entry.js"
 MARKER="$INSTALL/.complete"
 
-if [ ! -x "$CHROMIUM" ]; then
+need_browser=1
+[ "${1:-}" = --no-browser ] && need_browser=0
+
+if [ "$need_browser" = 1 ] && [ ! -x "$CHROMIUM" ]; then
   echo "Chromium was not found at $CHROMIUM. Install it as root (scripts/bootstrap.sh does):" >&2
   echo "  apt-get install -y --no-install-recommends chromium" >&2
   exit 1

@@ -22,6 +22,8 @@ export interface CodeServerOptions {
   trusted?: boolean;
   /** Extra environment for code-server and the extension host (and so the backend). */
   env?: NodeJS.ProcessEnv;
+  /** Loopback port to listen on (default: a random free one). */
+  port?: number;
 }
 
 export interface CodeServer {
@@ -32,6 +34,8 @@ export interface CodeServer {
   extensionsDir: string;
   /** code-server's own output (the extension host's logs are under userDataDir/logs). */
   logPath: string;
+  /** Resolves when code-server exits (on its own or by stop()). */
+  exited: Promise<number | string>;
   stop(): Promise<void>;
 }
 
@@ -70,7 +74,8 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   mkdirSync(extensionsDir, { recursive: true });
   writeFileSync(join(userDataDir, 'User/settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...options.settings }, null, 2));
   // Our own config file: code-server would otherwise write one with a password into ~/.config.
-  writeFileSync(configPath, 'bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n');
+  const bindAddr = `127.0.0.1:${options.port ?? 0}`;
+  writeFileSync(configPath, `bind-addr: ${bindAddr}\nauth: none\ncert: false\n`);
 
   // Nothing inherited from a VS Code or code-server this test may be running in: with
   // VSCODE_IPC_HOOK_CLI set, code-server hands the folder to that instance and exits.
@@ -88,7 +93,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     entry,
     ...common,
     '--auth', 'none',
-    '--bind-addr', '127.0.0.1:0',
+    '--bind-addr', bindAddr,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-getting-started-override',
@@ -120,6 +125,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     userDataDir,
     extensionsDir,
     logPath,
+    exited: proc.exited,
     async stop() {
       await proc.stop();
       if (ownProfile && !process.env.LDAPUM_E2E_KEEP) rmSync(root, { recursive: true, force: true });

@@ -62,6 +62,8 @@ export async function openBrowser(url: string, options: OpenBrowserOptions): Pro
 
 export class Workbench {
   private shots = 0;
+  /** How long each step() took to its condition (screenshots excluded), in order. */
+  readonly stepTimes: { name: string; ms: number }[] = [];
   /** Messages the page logged as errors, for failure reports. */
   readonly consoleErrors: string[] = [];
 
@@ -245,8 +247,10 @@ export class Workbench {
    */
   async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
     let result: T;
+    const started = Date.now();
     try {
       result = await fn();
+      this.stepTimes.push({ name, ms: Date.now() - started });
     } catch (e) {
       let shot = '(no screenshot)';
       try {
