@@ -10,10 +10,12 @@
 import { lookup } from 'node:dns/promises';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
+import { ResponseError } from 'vscode-jsonrpc';
 import { Client, type Entry, type Filter, NoSuchObjectError, PresenceFilter } from 'ldapts';
 import type { RealmKind, RealmTestStep, RealmTestStepName, SearchScope } from '../../protocol/model';
 import { DirectoryGuardError, toDirectoryError, type DirectoryPhase } from './ldapErrors';
 import { parseLdapUrl, type LdapEndpoint } from './ldapUrl';
+import { completeRangedAttributes, hasRangedAttributes } from './rangedAttributes';
 import { loadCaCertificate, tlsConnectionOptions } from './tlsOptions';
 
 /** What a session needs to know about a realm (a saved Realm or a validated RealmInput). */
@@ -159,7 +161,7 @@ export class DirectorySession {
           throw toDirectoryError(err, this.errorContext('search'));
         }
         if (next.done) return;
-        yield next.value.searchEntries;
+        yield await this.completeRanges(next.value.searchEntries, options.explicitBufferAttributes ?? []);
       }
     } finally {
       // Stops ldapts' generator when the caller breaks out early (limit reached, cancelled).
@@ -176,13 +178,42 @@ export class DirectorySession {
         this.realm.timeoutMs + 2000,
         'search',
       );
-      return result.searchEntries[0];
+      const [entry] = await this.completeRanges(result.searchEntries, explicitBufferAttributes);
+      return entry;
     } catch (err) {
+      if (err instanceof ResponseError) throw err;
       if (err instanceof NoSuchObjectError) return undefined;
       // A DN the server cannot even parse is not an entry of this realm.
       if ((err as { code?: unknown }).code === 34) return undefined;
       throw toDirectoryError(err, this.errorContext('search'));
     }
+  }
+
+  /** Entries with AD range slices (`member;range=0-1499`) completed; see rangedAttributes.ts. */
+  private async completeRanges(entries: Entry[], explicitBufferAttributes: string[]): Promise<Entry[]> {
+    if (!entries.some(hasRangedAttributes)) return entries;
+    const fetch = async (dn: string, rangedAttribute: string): Promise<Entry | undefined> => {
+      this.ensureUsable('search');
+      try {
+        const result = await this.guard(
+          this.client.search(dn, {
+            scope: 'base',
+            filter: new PresenceFilter({ attribute: 'objectClass' }),
+            attributes: [rangedAttribute],
+            explicitBufferAttributes,
+            timeLimit: this.serverTimeLimit,
+            derefAliases: 'never',
+          }),
+          this.realm.timeoutMs + 2000,
+          'search',
+        );
+        return result.searchEntries[0];
+      } catch (err) {
+        if (err instanceof NoSuchObjectError) return undefined;
+        throw toDirectoryError(err, this.errorContext('search'));
+      }
+    };
+    return Promise.all(entries.map((e) => (hasRangedAttributes(e) ? completeRangedAttributes(e, fetch) : e)));
   }
 
   async rootDse(): Promise<RootDseInfo> {
