@@ -3,7 +3,7 @@
 // the first view that shows or the first command does (activation stays cheap).
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import { BackendUnavailableError } from './backend/backendClient';
+import { BackendUnavailableError, type BackendClient } from './backend/backendClient';
 import { BackendHost } from './backendHost';
 import type { CommandEnv } from './commands/commandEnv';
 import { registerCommands } from './commands/index';
@@ -22,8 +22,20 @@ import { registerWebviews } from './webviews/index';
 
 const restrictedMessage = 'Restricted Mode: browsing only. No directory is contacted and nothing is changed until you trust this workspace.';
 
+/**
+ * What `activate` returns (`vscode.extensions.getExtension(id).exports`): for the test-electron
+ * suite and automation. The backend client is the same typed one the views use.
+ */
+export interface LdapUsersApi {
+  backend: BackendClient;
+  realmsTree: RealmsTreeProvider;
+  usersTree: UsersTreeProvider;
+  bindPasswords: BindPasswords;
+}
+
 class LdapUsersExtension implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
+  readonly api: LdapUsersApi;
   readonly host: BackendHost;
   readonly log: vscode.LogOutputChannel;
   private lastTreeError: { text: string; at: number } | undefined;
@@ -137,6 +149,7 @@ class LdapUsersExtension implements vscode.Disposable {
     );
     this.disposables.push(...registerCommands(env));
     this.disposables.push(...registerWebviews(services));
+    this.api = { backend, realmsTree: realms, usersTree, bindPasswords };
   }
 
   private own<T extends vscode.Disposable>(d: T): T {
@@ -175,7 +188,7 @@ class LdapUsersExtension implements vscode.Disposable {
 
 let extension: LdapUsersExtension | undefined;
 
-export function activate(context: vscode.ExtensionContext): void {
+export function activate(context: vscode.ExtensionContext): LdapUsersApi {
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
   try {
@@ -192,6 +205,7 @@ export function activate(context: vscode.ExtensionContext): void {
   extension.log.info(
     `Activated in ${ms.toFixed(1)} ms (CPU ${((cpu.user + cpu.system) / 1000).toFixed(1)} ms); the backend starts when a view or command first needs it.`,
   );
+  return extension.api;
 }
 
 export async function deactivate(): Promise<void> {
