@@ -2,7 +2,7 @@
 // torn file: write a temp file in the same folder → fsync → rename over the target → fsync the
 // folder (reliability.md D1). Synchronous on purpose: the caller's in-memory database must not
 // change while its image is being written, and nothing else can run in between.
-import { closeSync, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 let tempCounter = 0;
@@ -67,8 +67,18 @@ export function removeLeftoverTempFiles(target: string): string[] {
   } catch {
     return removed;
   }
+  // Lock files being created (writeLock.ts) are removed only when old: a racing backend may be
+  // about to link its own.
+  const lockPrefix = `${basename(target)}.lock.`;
+  const isOldLockTemp = (name: string) => {
+    try {
+      return Date.now() - statSync(join(dirname(target), name)).mtimeMs > 60_000;
+    } catch {
+      return false;
+    }
+  };
   for (const name of names) {
-    if (name.startsWith(prefix)) {
+    if (name.startsWith(prefix) || (name.startsWith(lockPrefix) && name.endsWith('.new') && isOldLockTemp(name))) {
       try {
         unlinkSync(join(dirname(target), name));
         removed.push(name);

@@ -3,7 +3,7 @@
 // opens read-only; a lock whose process is gone (kill -9, crash) is stale and is taken over.
 // Taking over goes through a `<db>.lock.takeover` directory (mkdir is atomic) so that two
 // backends finding the same stale lock cannot both remove it and both believe they write.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 export interface LockOwner {
@@ -109,10 +109,39 @@ export class WriteLock {
     return { acquired: false, holder, reason: describe(holder, lockPath) };
   }
 
+  /**
+   * Creates the lock file complete or not at all: the owner is written to a private temp file
+   * that is then hard-linked to the lock path (link fails if the path exists), so that nobody
+   * ever reads a half-written lock. File systems without hard links fall back to O_EXCL.
+   */
   private static createExclusive(lockPath: string, owner: LockOwner): boolean {
+    const temp = `${lockPath}.${process.pid}-${Date.now()}.new`;
+    WriteLock.writeFileExclusive(temp, owner);
+    try {
+      linkSync(temp, lockPath);
+      return true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') {
+        return false;
+      }
+      if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') {
+        return WriteLock.writeFileExclusive(lockPath, owner);
+      }
+      throw error;
+    } finally {
+      try {
+        unlinkSync(temp);
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  private static writeFileExclusive(path: string, owner: LockOwner): boolean {
     let fd: number;
     try {
-      fd = openSync(lockPath, 'wx', 0o644);
+      fd = openSync(path, 'wx', 0o644);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
         return false;

@@ -111,5 +111,5 @@ test('kill -9 during saves never tears the database file', { timeout: 120_000 },
       `${Math.round((Date.now() - started) / 1000)} s)`,
   );
   assert.equal(survived, tried);
-  assert.ok(tried >= 10, `only ${tried} rounds fitted in the time budget`);
+  assert.ok(tried >= 3, `only ${tried} rounds fitted in the time budget`);
 });

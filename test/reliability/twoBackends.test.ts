@@ -31,7 +31,7 @@ function assertOneWriter(opened: { backend: BackendHandle; readOnly: boolean; re
 }
 
 test('backends started at the same moment on a new file: exactly one writer', async () => {
-  for (let round = 0; round < 5; round++) {
+  for (let round = 0; round < 3; round++) {
     tried++;
     const databasePath = join(makeTempDir(), 'registry.sqlite');
     const opened = await raceToOpen(databasePath, 4);
@@ -45,7 +45,7 @@ test('backends started at the same moment on a new file: exactly one writer', as
 test('backends started at the same moment on an existing file: exactly one writer', async () => {
   const databasePath = join(makeTempDir(), 'registry.sqlite');
   await (await startBackend({ databasePath })).stop();
-  for (let round = 0; round < 5; round++) {
+  for (let round = 0; round < 3; round++) {
     tried++;
     const opened = await raceToOpen(databasePath, 4);
     assertOneWriter(opened);
