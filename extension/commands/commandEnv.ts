@@ -14,8 +14,12 @@ export interface CommandEnv extends ExtensionServices {
   noteReachability(realmId: number, err: unknown): void;
 }
 
-/** What a command needs before it may run. */
-export type CommandNeed = 'read' | 'write' | 'contact';
+/**
+ * What a command needs before it may run: 'read' always runs; 'directory' contacts a directory
+ * without writing (trusted workspace); 'write' changes the registry and 'contact' does both
+ * (trusted workspace and a registry that is not read-only).
+ */
+export type CommandNeed = 'read' | 'directory' | 'write' | 'contact';
 
 /** The handler's view of its arguments: (clicked node or args object, selected nodes). */
 export type CommandHandler = (env: CommandEnv, arg?: unknown, selection?: unknown) => Promise<unknown>;

@@ -3,6 +3,7 @@
 // a failing command shows the error with what to do (errors/errorPresenter.ts).
 import * as vscode from 'vscode';
 import type { CommandEnv, CommandNeed, CommandSpec } from './commandEnv';
+import { realmIdFromArg } from './commandArgs';
 import type { CommandId } from './commandIds';
 import { realmCommands } from './realmCommands';
 import { userCommands } from './userCommands';
@@ -25,7 +26,7 @@ export function refusal(need: CommandNeed, trusted: boolean, readOnly: boolean):
   if (!trusted) {
     return 'Restricted Mode: LDAP Users contacts no directory and changes nothing until you trust this workspace.';
   }
-  if (readOnly) {
+  if (readOnly && need !== 'directory') {
     return 'The user registry is open read-only (another window holds it, or it comes from a newer version), so changes are disabled.';
   }
   return undefined;
@@ -46,8 +47,7 @@ export function registerCommands(env: CommandEnv): vscode.Disposable[] {
       try {
         return await spec.run(env, arg, selection);
       } catch (err) {
-        const realmId = typeof arg === 'object' && arg !== null && (arg as { kind?: string }).kind === 'realm' ? (arg as { realm: { id: number } }).realm.id : undefined;
-        await env.errors.show(err, commandTitle(id), realmId);
+        await env.errors.show(err, commandTitle(id), realmIdFromArg(arg));
         return undefined;
       }
     }),

@@ -115,7 +115,7 @@ const removeDirectory: CommandSpec = {
 };
 
 const testConnection: CommandSpec = {
-  need: 'contact',
+  need: 'directory',
   run: async (env, arg) => {
     const realm = await resolveRealm(env, arg, 'Directory to test');
     if (!realm) {
@@ -158,7 +158,7 @@ const testConnection: CommandSpec = {
 };
 
 const setBindPassword: CommandSpec = {
-  need: 'contact',
+  need: 'directory',
   run: async (env, arg) => {
     const realm = await resolveRealm(env, arg, 'Directory whose bind password to set');
     if (!realm) {
