@@ -17,8 +17,10 @@ const migrations: readonly ((db: Database) => void)[] = [
   // 1: realms, users, roles, role assignments, audit
   (db) => {
     db.run(`
+      -- AUTOINCREMENT: ids are never reused, so users kept from a deleted realm are never
+      -- adopted by the next realm, and audit history never points at a newer user.
       CREATE TABLE realms (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
         name TEXT NOT NULL UNIQUE COLLATE NOCASE,
         kind TEXT NOT NULL CHECK (kind IN ('openldap', 'activeDirectory', 'generic')),
         url TEXT NOT NULL,
@@ -40,7 +42,7 @@ const migrations: readonly ((db: Database) => void)[] = [
         updated_at TEXT NOT NULL
       );
       CREATE TABLE users (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
         username TEXT NOT NULL UNIQUE COLLATE NOCASE,
         category TEXT NOT NULL CHECK (category IN ('internal', 'external')),
         realm_id INTEGER,

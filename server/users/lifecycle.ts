@@ -172,7 +172,7 @@ export function convertToExternal(
   if (!entry.uuid) {
     throw userConflict(`The entry ${entry.dn} has no ${uuidAttribute} value, so "${user.username}" cannot be linked to it by identity.`, { realmId });
   }
-  const linked = queryRows(db, 'SELECT id, username FROM users WHERE realm_id = ? AND ldap_uuid = ? COLLATE NOCASE', [realmId, entry.uuid], (r) => ({
+  const linked = queryRows(db, 'SELECT id, username FROM users WHERE realm_id = ? AND ldap_uuid = ?', [realmId, entry.uuid], (r) => ({
     id: Number(r[0]),
     username: String(r[1]),
   }))[0];
@@ -247,7 +247,7 @@ export function deleteUsers(
 
 /**
  * What realm/delete does to the realm's users. `keep`: they stay external users with their
- * UUID and roles but no realm (realm ids may be reused by a new realm, which must not inherit
+ * UUID and roles but no realm (no reference to a realm that no longer exists; a new realm never inherits
  * them); a resync against another realm can relink them. `convertToInternal` / `delete` as
  * the single-user operations.
  */

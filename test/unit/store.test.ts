@@ -233,6 +233,22 @@ describe('Store', () => {
     store.close();
   });
 
+  test('realm and user ids are never reused: a new realm does not adopt what a deleted one left', async () => {
+    const store = await Store.open(newPath(), { clientName: 'unit' });
+    try {
+      const first = await store.write(() => store.realms.insert(realmRecord));
+      const userId = await store.write(() => store.users.insert(externalUser(first.id, 1)));
+      await store.write(() => store.realms.delete(first.id));
+      await store.write(() => store.users.delete([userId]));
+      const second = await store.write(() => store.realms.insert({ ...realmRecord, name: 'Corp 2' }));
+      const nextUser = await store.write(() => store.users.insert(externalUser(second.id, 2)));
+      assert.notEqual(second.id, first.id, 'the deleted realm id was given to a new realm');
+      assert.notEqual(nextUser, userId, 'the deleted user id was given to a new user (its audit history would follow)');
+    } finally {
+      store.close();
+    }
+  });
+
   test('20,000 users insert in one write with the prepared statement, fast', async () => {
     const path = newPath();
     const store = await Store.open(path);
