@@ -44,13 +44,7 @@ function creationChanges(state: LinkedUserState, rolesDescription: string): Fiel
   return changes;
 }
 
-/** Page cache for bulk writes: dirty pages stay in memory until COMMIT instead of spilling. */
-const bulkCacheKiB = 131072;
-
 export function applyPlan(db: Database, plan: SyncPlan, options: ApplyOptions): ApplyResult {
-  // SQLite's default 2 MiB cache spills dirty pages to sql.js' in-memory file mid-transaction,
-  // which is most of the cost of a 20k-user import. The cache only grows as pages are used.
-  if (plan.actions.length > 1000) db.run(`PRAGMA cache_size = -${bulkCacheKiB}`);
   const writer = new UserWriter(db);
   const audit = new AuditRecorder(db, options.actor, options.now);
   const result: ApplyResult = { createdIds: [], updatedIds: [] };

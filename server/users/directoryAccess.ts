@@ -29,15 +29,17 @@ export interface ReadOptions {
  * into user columns (account-state attributes, extra values). The user detail view rebuilds the
  * mapped ones from the columns, so a 100k-user registry does not store every value twice.
  */
-export function extraAttributes(realm: Realm, raw: Record<string, string[]>): Record<string, string[]> | undefined {
+export function extraAttributesOf(realm: Realm): (raw: Record<string, string[]>) => Record<string, string[]> | undefined {
   const mapped = new Set(Object.values(realm.attributes).map((name) => name.toLowerCase()));
-  let extras: Record<string, string[]> | undefined;
-  for (const name in raw) {
-    const values = raw[name];
-    if (mapped.has(name.toLowerCase()) && values.length <= 1) continue;
-    (extras ??= {})[name] = values;
-  }
-  return extras;
+  return (raw) => {
+    let extras: Record<string, string[]> | undefined;
+    for (const name in raw) {
+      const values = raw[name];
+      if (values.length <= 1 && mapped.has(name.toLowerCase())) continue;
+      (extras ??= {})[name] = values;
+    }
+    return extras;
+  };
 }
 
 /** An AbortSignal that fires when the JSON-RPC request is cancelled. */
@@ -73,9 +75,10 @@ async function withRealmAccess<T>(
 export async function readRealmPopulation(ctx: BackendContext, realm: Realm, options: ReadOptions = {}): Promise<DirectoryRead> {
   const read = await withRealmAccess(ctx, realm, options.token, (access) => readAllUsers(realm, { ...access, onProgress: options.onProgress }));
   const out: DirectoryRead = { entries: [], raw: new Map(), unmappable: read.unmappable };
+  const extraAttributes = extraAttributesOf(realm);
   for (const { entry, rawAttributes } of read.entries) {
     out.entries.push(entry);
-    const extras = extraAttributes(realm, rawAttributes);
+    const extras = extraAttributes(rawAttributes);
     if (extras) out.raw.set(entry, extras);
   }
   return out;
@@ -112,10 +115,11 @@ export async function resolveEntryRefs(
   const results = await withRealmAccess(ctx, realm, options.token, (access) =>
     lookupEntries(realm, refs, { ...access, onProgress: (done) => options.onProgress?.(done) }),
   );
+  const extraAttributes = extraAttributesOf(realm);
   for (const result of results) {
     if ('found' in result) {
       out.entries.push(result.found.entry);
-      const extras = extraAttributes(realm, result.found.rawAttributes);
+      const extras = extraAttributes(result.found.rawAttributes);
       if (extras) out.raw.set(result.found.entry, extras);
     } else {
       out.failures.push({
@@ -136,7 +140,8 @@ export async function readCandidates(
   token: CancellationToken | undefined,
 ): Promise<{ entry: EntryData; raw?: Record<string, string[]> }[]> {
   const found = await withRealmAccess(ctx, realm, token, (access) => findCandidates(realm, user, access));
-  return found.map((m) => ({ entry: m.entry, raw: extraAttributes(realm, m.rawAttributes) }));
+  const extraAttributes = extraAttributesOf(realm);
+  return found.map((m) => ({ entry: m.entry, raw: extraAttributes(m.rawAttributes) }));
 }
 
 /** DNs compare case-insensitively and without spaces around separators (good enough to match refs). */
@@ -148,21 +153,21 @@ export type RefResolution = { ref: EntryRef; entry: EntryData } | { ref: EntryRe
 
 /** Matches each ref to an entry of the read (UUID, then DN, then username). */
 export function resolveRefs(realm: Realm, refs: readonly EntryRef[], read: DirectoryRead): RefResolution[] {
+  // Only the indexes the refs need: an "import all" sends UUIDs only.
+  const wantDn = refs.some((r) => !r.uuid && r.dn);
+  const wantName = refs.some((r) => !r.uuid && !r.dn && r.username);
   const byUuid = new Map<string, EntryData>();
   const byDn = new Map<string, EntryData>();
   const byName = new Map<string, EntryData>();
   for (const entry of read.entries) {
     byUuid.set(entry.uuid.toLowerCase(), entry);
-    byDn.set(dnKey(entry.dn), entry);
-    byName.set(entry.username.toLowerCase(), entry);
+    if (wantDn) byDn.set(dnKey(entry.dn), entry);
+    if (wantName) byName.set(entry.username.toLowerCase(), entry);
   }
   const unmappableByDn = new Map(read.unmappable.map((u) => [dnKey(u.dn), u]));
   const unmappableByName = new Map(read.unmappable.filter((u) => u.username).map((u) => [u.username!.toLowerCase(), u]));
   return refs.map((ref) => {
-    const entry =
-      (ref.uuid ? byUuid.get(ref.uuid.toLowerCase()) : undefined) ??
-      (ref.dn ? byDn.get(dnKey(ref.dn)) : undefined) ??
-      (ref.username ? byName.get(ref.username.toLowerCase()) : undefined);
+    const entry = ref.uuid ? byUuid.get(ref.uuid.toLowerCase()) : ref.dn ? byDn.get(dnKey(ref.dn)) : ref.username ? byName.get(ref.username.toLowerCase()) : undefined;
     if (entry) return { ref, entry };
     const unmappable = (ref.dn ? unmappableByDn.get(dnKey(ref.dn)) : undefined) ?? (ref.username ? unmappableByName.get(ref.username.toLowerCase()) : undefined);
     if (unmappable) return { ref, failure: { dn: unmappable.dn, username: unmappable.username, reason: unmappable.reason } };

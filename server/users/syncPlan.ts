@@ -141,12 +141,14 @@ export function planRealmResync(
 ): SyncPlan {
   const entriesByUuid = new Map<string, EntryData>();
   const entriesByName = new Map<string, EntryData>();
+  // The username index only serves users imported before their UUID was known.
+  const wantNames = realmUsers.some((user) => !user.ldapUuid);
   for (const entry of entries) {
     if (entry.uuid) entriesByUuid.set(uuidKey(entry.uuid), entry);
-    if (entry.username) entriesByName.set(usernameKey(entry.username), entry);
+    if (wantNames && entry.username) entriesByName.set(usernameKey(entry.username), entry);
   }
   const linkedUuids = new Set<string>();
-  for (const user of realmUsers) if (user.ldapUuid && entriesByUuid.has(uuidKey(user.ldapUuid))) linkedUuids.add(uuidKey(user.ldapUuid));
+  if (wantNames) for (const user of realmUsers) if (user.ldapUuid && entriesByUuid.has(uuidKey(user.ldapUuid))) linkedUuids.add(uuidKey(user.ldapUuid));
 
   const actions: PlannedAction[] = [];
   const matched: Matched[] = [];

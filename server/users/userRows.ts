@@ -63,13 +63,12 @@ export function readRegistryUser(db: Database, userId: number): RegistryUser | u
 export class DatabaseRegistry implements RegistryView {
   constructor(private readonly db: Database) {}
 
+  /**
+   * Exact match, so the (realm_id, ldap_uuid) index answers it: identities are stored in the
+   * mapper's canonical form (UUIDs and GUIDs in lower case), which is also what entries carry.
+   */
   userByUuid(realmId: number, uuid: string): RegistryUser | undefined {
-    return allRows(
-      this.db,
-      `SELECT ${registryColumns} FROM users WHERE realm_id = ? AND ldap_uuid = ? COLLATE NOCASE`,
-      [realmId, uuid],
-      registryUserFrom,
-    )[0];
+    return allRows(this.db, `SELECT ${registryColumns} FROM users WHERE realm_id = ? AND ldap_uuid = ?`, [realmId, uuid], registryUserFrom)[0];
   }
 
   userByUsername(username: string): RegistryUser | undefined {
