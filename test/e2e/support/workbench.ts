@@ -214,6 +214,27 @@ export class Workbench {
     await this.page.waitForFunction((el) => el?.getAttribute('aria-selected') === 'true', await tab.elementHandle());
   }
 
+  /** Right-clicks `target` (a tree item) and picks `title` in its context menu. */
+  async contextMenu(target: Locator, title: string): Promise<void> {
+    await target.click({ button: 'right' });
+    const menu = this.page.locator('.context-view .monaco-menu');
+    await menu.waitFor();
+    await menu
+      .locator('.action-menu-item')
+      .filter({ has: this.page.locator('.action-label', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }) })
+      .first()
+      .click();
+    await menu.waitFor({ state: 'detached' });
+  }
+
+  /** Expands a collapsed tree item (clicking its twistie, which does not run the item's command). */
+  async expandTreeItem(item: Locator): Promise<void> {
+    if ((await item.getAttribute('aria-expanded')) === 'false') {
+      await item.locator('.monaco-tl-twistie').click();
+    }
+    await this.page.waitForFunction((el) => el?.getAttribute('aria-expanded') === 'true', await item.elementHandle());
+  }
+
   /** An editor tab by its label. */
   editorTab(label: string | RegExp): Locator {
     const exact = typeof label === 'string' ? new RegExp(`^${escapeRegExp(label)}$`) : label;
