@@ -4,11 +4,9 @@
 // seeded without substring indexes, read by the size-limited reader account (500 entries per
 // non-paged search).
 // Expected: realm/search with a limit below the population returns exactly `limit` entries and
-// says `truncated`; at the highest limit (100,000) every entry comes back, not truncated; a
-// not truncated; a page size above the server's per-search limit is either served completely or
-// refused with a clear error — never silently cut at 500; importing every user applies every
-// one of them in one write, with the registry file loadable afterwards; each step within a time
-// budget; the backend stays responsive.
+// says `truncated`; at the highest limit (100,000) every entry comes back, not truncated; a page size above the server's per-search limit is either served completely or
+// refused with a clear error — never silently cut at 500; importing every user applies
+// every one of them in one write; a resync then finds nobody missing; the backend stays responsive.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ErrorCodes } from '../../protocol/errors';
