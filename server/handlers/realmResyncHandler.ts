@@ -27,7 +27,8 @@ export const registerRealmResyncHandler: HandlerModule = (ctx) => {
     const realm = requireRealm(ctx, realmId);
 
     return withRealmJob(realmId, realm.name, 'A resync', async () => {
-      ctx.progress(operationId, 0, undefined, `Reading every user of realm "${realm.name}"`);
+      // No "starting" notification: progress is throttled per operation, and the first page's
+      // count must not be swallowed by it (the client shows its own "starting" state).
       const read = await readRealmPopulation(ctx, realm, {
         token,
         onProgress: (n) => ctx.progress(operationId, n, undefined, `Read ${n} entries from "${realm.name}"`),

@@ -106,7 +106,8 @@ export function registerDirectoryUserHandlers(ctx: BackendContext): void {
     const bulk = refs.length > bulkImportThreshold;
 
     return withRealmJob(realmId, realm.name, 'An import', async () => {
-      ctx.progress(operationId, 0, undefined, `Reading ${refs.length} entries from realm "${realm.name}"`);
+      // No "starting" notification: progress is throttled per operation, and the first page's
+      // count must not be swallowed by it (the client shows its own "starting" state).
       const onProgress = (read: number) => ctx.progress(operationId, read, undefined, `Read ${read} entries from "${realm.name}"`);
       const read = await resolveEntryRefs(ctx, realm, refs, { bulk, token, onProgress });
       ctx.throwIfCancelled(token);
