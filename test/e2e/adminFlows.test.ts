@@ -142,6 +142,7 @@ describe('administrator flows in a real VS Code', { skip: e2eSkip, timeout: 600_
     await wb.step('import', async () => {
       await page.locator('#import-confirm').click();
       await page.locator('#import-report-result-summary', { hasText: 'Created 2 users' }).waitFor();
+      for (const u of [FIRST, SECOND]) await wb.waitForTreeItem(`${u.givenName} ${u.sn}`, wb.view('Users'));
     });
     for (const u of [FIRST, SECOND]) {
       const row = await registryUser(db, u.uid);
