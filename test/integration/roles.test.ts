@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCodes } from '../../protocol/errors';
-import { AuditList, RoleAssign, RoleList, RoleSave, StoreDidChange, UserCreateInternal, UserGet } from '../../protocol/rpc';
+import { AuditList, RoleAssign, RoleList, RoleSave, StoreDidChange, UserCreateInternal, UserGet, UserList } from '../../protocol/rpc';
 import { startBackend, type BackendHandle } from '../support/backendClient';
 import { fileBytes, queryFile, rejectsWithCode } from './importFixture';
 
@@ -58,6 +58,17 @@ describe('roles', () => {
     const [entry] = await backend.request(AuditList, { userId: users[1], limit: 1 });
     assert.deepEqual(entry.changes, [{ field: 'roles', before: 'Viewer', after: 'Administrator' }]);
     assert.equal(entry.actor, 'role-tests');
+  });
+
+  test('user/list filters by category and text, sorts, and pages with a total', async () => {
+    for (const name of ['cora', 'dave', 'erin']) await backend.request(UserCreateInternal, { username: name, displayName: `${name} Example`, email: `${name}@corp.test` });
+    const page = await backend.request(UserList, { category: 'internal', sort: { field: 'username', direction: 'asc' }, offset: 1, limit: 2 });
+    assert.equal(page.total, 5);
+    assert.deepEqual(page.users.map((x) => x.username), ['ben', 'cora']);
+    const found = await backend.request(UserList, { text: 'CORP.test', sort: { field: 'email', direction: 'desc' } });
+    assert.deepEqual(found.users.map((x) => x.username), ['erin', 'dave', 'cora']);
+    assert.equal((await backend.request(UserList, { category: 'external' })).total, 0);
+    await rejectsWithCode(backend.request(UserList, { sort: { field: 'password' as 'username', direction: 'asc' } }), ErrorCodes.invalidInput);
   });
 
   test('an unknown role or user is refused and nothing is written', async () => {
