@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   const stopAll = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    console.log('\n# stopping the demo');
+    if (slapd || codeServer) console.log('\n# stopping the demo');
     await codeServer?.stop().catch(() => {});
     await slapd?.stop().catch(() => {});
     process.exit(code);
