@@ -1,7 +1,7 @@
 // The backend as VS Code sees it: where the registry file is, the log channel, SecretStorage
 // answers to `secret/get`, the read-only status bar item and context keys, and what the admin is
 // told when the backend crashes. Process and connection handling is in backend/ (no vscode).
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { LogMessage, SecretGet, type LogLevel, type SecretGetParams } from '../protocol/rpc';
@@ -82,7 +82,15 @@ export class BackendHost implements vscode.Disposable {
   }
 
   location(): DatabaseLocation {
-    return resolveDatabasePath(this.config.databasePath, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
+    const location = resolveDatabasePath(this.config.databasePath, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
+    // Restricted Mode browses an existing registry; it never creates one.
+    if (location.ok && !vscode.workspace.isTrusted && !existsSync(location.path)) {
+      return {
+        ok: false,
+        reason: 'Restricted Mode: this workspace has no user registry yet, and none is created until you trust the workspace.',
+      };
+    }
+    return location;
   }
 
   /** Why the registry cannot be opened at all (no folder…), or undefined. */

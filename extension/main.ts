@@ -79,6 +79,9 @@ class LdapUsersExtension implements vscode.Disposable {
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
         showTrust();
         this.host.refreshContext();
+        // Write commands are enabled now, and a registry that did not exist may be created.
+        realms.refresh();
+        usersTree.refresh();
       }),
     );
     this.own(new TreeRefresher(backend, realms, usersTree));
