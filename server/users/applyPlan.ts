@@ -29,16 +29,13 @@ export interface ApplyResult {
 }
 
 /**
- * What the audit keeps of a creation: the identity (username, UUID, DN) and the roles given.
- * The LDAP-provided fields are in the row itself and every later change to them is audited
- * with before/after; repeating them here would double the size of a 100k-user registry.
+ * What the audit keeps of a creation: the identity it was linked by and the roles given (the
+ * audit row itself carries the username and realm). The LDAP-provided fields are in the user
+ * row, and every later change to them is audited with before/after; repeating them here would
+ * double the size of a 100k-user registry, and every save writes the whole file.
  */
 function creationChanges(state: LinkedUserState, rolesDescription: string): FieldChange[] {
-  const changes: FieldChange[] = [
-    { field: 'username', before: null, after: state.username },
-    { field: 'ldapUuid', before: null, after: state.ldapUuid },
-    { field: 'ldapDn', before: null, after: state.ldapDn },
-  ];
+  const changes: FieldChange[] = [{ field: 'ldapUuid', before: null, after: state.ldapUuid }];
   if (state.ldapDisabled) changes.push({ field: 'ldapDisabled', before: null, after: true });
   if (rolesDescription) changes.push({ field: 'roles', before: null, after: rolesDescription });
   return changes;
