@@ -37,6 +37,12 @@ export class DraftStore<T extends object> {
     }
   }
 
+  /** Merges a discrete change (a select, a check box) and saves it at once. */
+  updateNow(change: Partial<T>): void {
+    this.current = { ...this.current, ...change };
+    this.flush();
+  }
+
   flush(): void {
     if (this.timer !== undefined) {
       clearTimeout(this.timer);

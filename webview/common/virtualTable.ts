@@ -10,6 +10,8 @@
 import { h } from './dom';
 import { visibleRange, type TableState } from './tableState';
 
+const MAX_VIEWPORT_ROWS = 16;
+
 export interface VirtualColumn<Row> {
   key: string;
   label: string;
@@ -98,6 +100,8 @@ export class VirtualTable<Row> {
   refresh(): void {
     const view = this.o.state.view();
     this.spacer.style.height = `${view.length * this.rowHeight}px`;
+    // As tall as the rows, up to a screenful; then it scrolls.
+    this.viewport.style.height = `${Math.min(MAX_VIEWPORT_ROWS, Math.max(1, view.length)) * this.rowHeight + 2}px`;
     this.element.setAttribute('aria-rowcount', String(view.length + 1));
     this.empty.hidden = view.length > 0;
     this.viewport.hidden = view.length === 0;
@@ -140,7 +144,7 @@ export class VirtualTable<Row> {
 
   private render(): void {
     const view = this.o.state.view();
-    const height = this.viewport.clientHeight || 420;
+    const height = this.viewport.clientHeight || MAX_VIEWPORT_ROWS * this.rowHeight;
     const range = visibleRange(this.viewport.scrollTop, height, this.rowHeight, view.length);
     if (range.start === this.lastRange.start && range.end === this.lastRange.end) {
       return;

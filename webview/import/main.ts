@@ -141,6 +141,11 @@ function render(): void {
     { id: 'import-roles', 'aria-label': 'Roles for new users' },
     ...boot.roles.map((r) => h('vscode-option', { value: String(r.id), selected: roleIds.includes(r.id), description: r.description ?? '' }, r.name)),
   ) as MultiSelect;
+  const rolesSummary = h('p', { id: 'import-roles-summary', class: 'muted', 'aria-live': 'polite' });
+  const showRoles = (ids: number[]) => {
+    const names = boot.roles.filter((r) => ids.includes(r.id)).map((r) => r.name);
+    rolesSummary.textContent = names.length > 0 ? `New users get: ${names.join(', ')}.` : 'New users get no role.';
+  };
   const copyButton = h('vscode-button', { id: 'import-copy-roles', secondary: true }, 'Copy roles from user…') as Button;
   const copyUser = h('vscode-textfield', { id: 'import-copy-user', 'aria-label': 'Username to copy roles from', placeholder: 'username' }) as TextField;
   const copyApply = h('vscode-button', { id: 'import-copy-apply', secondary: true }, 'Copy Roles') as Button;
@@ -191,6 +196,7 @@ function render(): void {
       h('legend', {}, 'Roles for new users'),
       h('p', { class: 'muted' }, 'New users get these roles; users imported before keep their roles and only get their information updated.'),
       h('div', { class: 'row' }, h('div', { class: 'field grow' }, roles), h('div', { class: 'field' }, copyButton)),
+      rolesSummary,
       copyRow,
     ),
     h('div', { class: 'actions' }, runButton),
@@ -200,9 +206,13 @@ function render(): void {
   );
   byId('app').removeAttribute('aria-busy');
 
-  const currentRealm = () => (realmSelect.value === 'all' || realmSelect.value === '' ? null : Number(realmSelect.value));
+  // The selects' own values are not readable until their options are slotted (asynchronously):
+  // the page keeps the chosen realm and mode itself.
+  let chosenRealm = realmValue;
+  let chosenMode: SearchMode = (['auto', 'username', 'keyword', 'filter'] as const).find((m) => m === d.mode) ?? 'auto';
+  const currentRealm = () => (chosenRealm === 'all' ? null : Number(chosenRealm));
   const updateHint = () => {
-    const described = describeQuery(query.value, modeSelect.value as SearchMode, realmName(realmSelect.value));
+    const described = describeQuery(query.value, chosenMode, realmName(chosenRealm));
     hint.textContent = described.text;
     hint.classList.toggle('invalid', described.kind === 'invalid');
     searchButton.disabled = busy || !described.searchable;
@@ -228,7 +238,7 @@ function render(): void {
     clearBanner(errorArea);
     status.replaceChildren(h('vscode-progress-ring', { 'aria-label': 'Searching' }), ' Searching…');
     try {
-      const result = await rpc.request(ImportSearch, { realmId: currentRealm(), query: query.value.trim(), mode: modeSelect.value as SearchMode });
+      const result = await rpc.request(ImportSearch, { realmId: currentRealm(), query: query.value.trim(), mode: chosenMode });
       state.setRows(result.rows);
       table.refresh();
       drafts.update({ searched: true });
@@ -259,6 +269,11 @@ function render(): void {
   };
 
   const showPreview = async () => {
+    // A click can land while a search is still running (the button is disabled, but custom
+    // elements still receive clicks): nothing to preview until the rows are there.
+    if (busy || state.selectedRows().length === 0) {
+      return;
+    }
     setBusy(true);
     clearBanner(errorArea);
     reportSection.hidden = true;
@@ -335,7 +350,7 @@ function render(): void {
   /** After an import, search again so the status column shows what the registry holds now. */
   const refreshStatuses = async () => {
     try {
-      const result = await rpc.request(ImportSearch, { realmId: currentRealm(), query: query.value.trim(), mode: modeSelect.value as SearchMode });
+      const result = await rpc.request(ImportSearch, { realmId: currentRealm(), query: query.value.trim(), mode: chosenMode });
       state.setRows(result.rows);
       table.refresh();
       updateSelection();
@@ -361,11 +376,13 @@ function render(): void {
   rpc.onNotification(WebviewStoreChanged, () => undefined);
 
   realmSelect.addEventListener('change', () => {
-    drafts.update({ realm: realmSelect.value });
+    chosenRealm = realmSelect.value || 'all';
+    drafts.updateNow({ realm: chosenRealm });
     updateHint();
   });
   modeSelect.addEventListener('change', () => {
-    drafts.update({ mode: modeSelect.value });
+    chosenMode = (modeSelect.value as SearchMode) || 'auto';
+    drafts.updateNow({ mode: chosenMode });
     updateHint();
   });
   query.addEventListener('input', () => {
@@ -388,7 +405,11 @@ function render(): void {
     const s = state.snapshot();
     drafts.update({ sortKey: s.sortKey, sortDirection: s.sortDirection });
   });
-  roles.addEventListener('change', () => drafts.update({ roleIds: roles.value.map(Number), rolesTouched: true }));
+  roles.addEventListener('change', () => {
+    drafts.updateNow({ roleIds: roles.value.map(Number), rolesTouched: true });
+    showRoles(roles.value.map(Number));
+  });
+  showRoles(roleIds);
   copyButton.addEventListener('click', () => {
     copyRow.hidden = !copyRow.hidden;
     if (!copyRow.hidden) {
@@ -404,7 +425,8 @@ function render(): void {
     try {
       const result = await rpc.request(ImportRolesOfUser, { username });
       roles.value = result.roleIds.map(String);
-      drafts.update({ roleIds: result.roleIds, rolesTouched: true });
+      drafts.updateNow({ roleIds: result.roleIds, rolesTouched: true });
+      showRoles(result.roleIds);
       const names = boot.roles.filter((r) => result.roleIds.includes(r.id)).map((r) => r.name);
       copyStatus.textContent = names.length > 0 ? `Copied from ${result.username}: ${names.join(', ')}.` : `${result.username} has no roles.`;
     } catch (err) {

@@ -221,15 +221,16 @@ function render(drafts: DraftStore<{ realmId: number | null; form: RealmFormValu
 
   const read = (): RealmFormValues => ({
     name: name.control.value,
-    kind: kind.control.value as RealmKind,
+    // A select reads '' until its options are slotted: keep the known value then.
+    kind: (kind.control.value as RealmKind) || values.kind,
     url: url.control.value,
-    security: security.control.value as Security,
+    security: (security.control.value as Security) || values.security,
     allowInsecure: insecure.control.checked,
     caCertPath: ca.control.value,
     tlsServerName: tlsName.control.value,
     bindDn: bindDn.control.value,
     baseDn: baseDn.control.value,
-    scope: scope.control.value as SearchScope,
+    scope: (scope.control.value as SearchScope) || values.scope,
     userFilter: userFilter.control.value,
     attributes: Object.fromEntries(attrs.map((a) => [a.field, a.control.value])) as unknown as AttributeMap,
     pageSize: pageSize.control.value,
@@ -295,7 +296,8 @@ function render(drafts: DraftStore<{ realmId: number | null; form: RealmFormValu
     onChange('security');
   });
   kind.control.addEventListener('change', () => {
-    values = applyKind(read(), kind.control.value as RealmKind);
+    // `values` still holds the previous kind: its defaults are what gets replaced.
+    values = applyKind({ ...read(), kind: values.kind }, kind.control.value as RealmKind);
     userFilter.control.value = values.userFilter;
     for (const a of attrs) a.control.value = values.attributes[a.field];
     bindDn.control.setAttribute('placeholder', kindPresets[values.kind].bindDnExample);

@@ -97,16 +97,18 @@ function render(): void {
   byId('app').removeAttribute('aria-busy');
 
   let entries: DirectoryEntry[] = [];
+  // The select's value is not readable until its options are slotted: the page keeps the choice.
+  let chosenRealm = realmValue;
   let previewed: ResyncPickParams | null = null;
 
   const checkedBoxes = () => [...list.querySelectorAll<HTMLInputElement>('input[type=checkbox]:checked')];
   const pick = (): ResyncPickParams | null => {
     const boxes = checkedBoxes();
-    if (boxes.length !== 1 || !realmSelect.value) {
+    if (boxes.length !== 1 || !chosenRealm) {
       return null;
     }
     const box = boxes[0]!;
-    return { realmId: Number(realmSelect.value), uuid: box.dataset.uuid || undefined, dn: box.dataset.dn || undefined };
+    return { realmId: Number(chosenRealm), uuid: box.dataset.uuid || undefined, dn: box.dataset.dn || undefined };
   };
   const clearPreview = () => {
     previewed = null;
@@ -127,15 +129,15 @@ function render(): void {
     clearBanner(errorArea);
     list.replaceChildren();
     result.textContent = '';
-    drafts.update({ realm: realmSelect.value });
-    if (!realmSelect.value) {
+    drafts.updateNow({ realm: chosenRealm });
+    if (!chosenRealm) {
       status.textContent = 'Select the realm the user was imported from.';
       updateButtons();
       return;
     }
     status.replaceChildren(h('vscode-progress-ring', { 'aria-label': 'Searching' }), ' Looking for matching LDAP users…');
     try {
-      entries = orderCandidates((await rpc.request(ResyncCandidates, { realmId: Number(realmSelect.value) })).entries, user);
+      entries = orderCandidates((await rpc.request(ResyncCandidates, { realmId: Number(chosenRealm) })).entries, user);
     } catch (err) {
       status.textContent = '';
       showBanner(errorArea, errorMessage(err));
@@ -173,11 +175,12 @@ function render(): void {
         }
       }
     }
-    drafts.update({ checked: box.checked ? box.dataset.uuid || box.dataset.dn || '' : '' });
+    drafts.updateNow({ checked: box.checked ? box.dataset.uuid || box.dataset.dn || '' : '' });
     updateButtons();
   });
   realmSelect.addEventListener('change', () => {
-    drafts.update({ checked: '' });
+    chosenRealm = realmSelect.value;
+    drafts.updateNow({ checked: '' });
     void loadCandidates();
   });
 

@@ -187,7 +187,7 @@ function render(): void {
     }
     void act('Saving', () => rpc.request(UserPageSaveFields, { fields }));
   });
-  roles.addEventListener('change', () => drafts.update({ roleIds: roles.value.map(Number), rolesTouched: true }));
+  roles.addEventListener('change', () => drafts.updateNow({ roleIds: roles.value.map(Number), rolesTouched: true }));
   saveRoles.addEventListener('click', () => void act('Saving roles', () => rpc.request(UserPageSetRoles, { roleIds: roles.value.map(Number).filter((n) => n > 0) })));
   login.addEventListener('change', () => void act(login.checked ? 'Enabling login' : 'Disabling login', () => rpc.request(UserPageSetLogin, { enabled: login.checked })));
   resync?.addEventListener('click', () => {
