@@ -18,7 +18,7 @@ import { describeAssignments } from '../users/roleMerge';
 import { resolveRoleRefs, roleNames } from '../users/roles';
 import { entryStatusOf, planImport, planUserResync, reportFromPlan, type PlannedAction, type SyncPlan } from '../users/syncPlan';
 import { userConflict } from '../users/userErrors';
-import { DatabaseRegistry, readAllRegistryUsers, readRegistryUser, UserWriter } from '../users/userRows';
+import { DatabaseRegistry, readRegistryForRealmImport, readRegistryUser, UserWriter } from '../users/userRows';
 import { readRoleRefs } from './roleHandlers';
 
 /**
@@ -117,7 +117,7 @@ export function registerDirectoryUserHandlers(ctx: BackendContext): void {
         planned.actions.unshift(...failedActions(failures));
         return planned;
       };
-      const registryOf = (db: typeof store.db): RegistryView => (bulk ? new InMemoryRegistry(readAllRegistryUsers(db)) : new DatabaseRegistry(db));
+      const registryOf = (db: typeof store.db): RegistryView => (bulk ? new InMemoryRegistry(readRegistryForRealmImport(db, realmId)) : new DatabaseRegistry(db));
 
       if (dryRun) {
         const report = reportFromPlan(plan(registryOf(store.db)));

@@ -50,6 +50,33 @@ export function readAllRegistryUsers(db: Database): RegistryUser[] {
   return allRows(db, `SELECT ${registryColumns} FROM users`, [], registryUserFrom);
 }
 
+/**
+ * What an import into `realmId` needs to know: every column of the realm's own users (they may
+ * be updated), and only who holds which username for everyone else (conflicts). Reading the
+ * narrow columns for the rest keeps a bulk import into a large registry cheap.
+ */
+export function readRegistryForRealmImport(db: Database, realmId: number): RegistryUser[] {
+  const own = allRows(db, `SELECT ${registryColumns} FROM users WHERE realm_id = ?`, [realmId], registryUserFrom);
+  const others = allRows(db, 'SELECT id, username, category, realm_id, ldap_uuid FROM users WHERE realm_id IS NOT ?', [realmId], (row) => ({
+    id: Number(row[0]),
+    username: String(row[1]),
+    category: row[2] as UserCategory,
+    realmId: row[3] === null ? null : Number(row[3]),
+    ldapUuid: str(row[4]),
+    ldapDn: null,
+    displayName: '',
+    givenName: null,
+    surname: null,
+    email: null,
+    department: null,
+    title: null,
+    phone: null,
+    ldapDisabled: false,
+    missingSince: null,
+  }));
+  return own.concat(others);
+}
+
 /** The external users of one realm (realm resync). */
 export function readRealmUsers(db: Database, realmId: number): RegistryUser[] {
   return allRows(db, `SELECT ${registryColumns} FROM users WHERE realm_id = ? AND category = 'external' ORDER BY id`, [realmId], registryUserFrom);
