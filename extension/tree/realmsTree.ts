@@ -148,11 +148,14 @@ export class RealmsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
       const now = users?.get(userId);
       const shown = this.findUser(userId);
       if (users === undefined) {
-        // Too many changes to look at one by one: reload the realms that show users.
-        for (const n of this.nodes.values()) {
-          if (n.users) {
-            n.stale = true;
-            dirty.add(n);
+        // Too many to look at one by one: the realms named in the change were marked above;
+        // without names, reload every realm that shows users.
+        if (!change.realmIds?.length) {
+          for (const n of this.nodes.values()) {
+            if (n.users) {
+              n.stale = true;
+              dirty.add(n);
+            }
           }
         }
         break;

@@ -7,7 +7,7 @@ import '../support/fakeVscode';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { RealmSave, RealmSearch, SecretGet, UserCreateInternal, UserImport, UserSetLoginEnabled } from '../../protocol/rpc';
+import { RealmSave, RealmSearch, SecretGet, UserConvert, UserCreateInternal, UserImport, UserSetLoginEnabled } from '../../protocol/rpc';
 import { BackendSupervisor } from '../../extension/backend/backendSupervisor';
 import type { RealmNode, TreeNode, UserNode } from '../../extension/tree/nodes';
 import { RealmsTreeProvider, type TreeHost } from '../../extension/tree/realmsTree';
@@ -136,6 +136,23 @@ describe('tree providers on a realm with 450 users', () => {
     assert.equal((await realms.getChildren(realm))[5], inRealms);
   });
 
+  test('converting a user to internal redraws its realm (the user leaves it) and the user in place in the Users view', async () => {
+    const realm = (await realms.getChildren())[0] as RealmNode;
+    const before = await realms.getChildren(realm);
+    const leaving = before[7] as UserNode;
+    const inUsers = (await users.getChildren()).find((n) => n.kind === 'user' && n.user.id === leaving.user.id) as UserNode;
+    const realmsEvent = nextEvent(realms);
+    const usersEvent = nextEvent(users);
+    await backend.request(UserConvert, { userId: leaving.user.id, to: 'internal' });
+    assert.deepEqual(await realmsEvent, [realm], 'only the realm node');
+    assert.deepEqual(await usersEvent, [inUsers], 'the user is redrawn where it is');
+    assert.equal(inUsers.user.category, 'internal');
+    const after = await realms.getChildren(realm);
+    assert.equal(after.length, before.length - 1);
+    assert.ok(!after.some((n) => n.kind === 'user' && n.user.id === leaving.user.id));
+    assert.equal(realms.getTreeItem(realm).description, `${slapd.ldapUrl} · 449 users`);
+  });
+
   test('a new internal user refreshes the Users list and leaves the Realms view alone', async () => {
     const realmsEvent = nextEvent(realms, 800);
     const usersEvent = nextEvent(users);
@@ -149,10 +166,9 @@ describe('tree providers on a realm with 450 users', () => {
   test('the Users view filters by category and text, and says so', async () => {
     users.setFilter({ category: 'internal' });
     let list = await users.getChildren();
-    assert.deepEqual(
-      list.map((n) => (n as UserNode).user.username),
-      ['aaa-internal'],
-    );
+    assert.ok(list.some((n) => (n as UserNode).user.username === 'aaa-internal'));
+    assert.equal(list.length, 2, 'the created and the converted user');
+    assert.ok(list.every((n) => (n as UserNode).user.category === 'internal'));
     assert.equal(users.describe(), 'internal · by name');
     const someone = ((await realms.getChildren((await realms.getChildren())[0])) as UserNode[])[10]!.user;
     users.setFilter({ text: someone.username });
