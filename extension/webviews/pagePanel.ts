@@ -53,9 +53,13 @@ export class PagePanel implements vscode.Disposable {
     });
     this.disposables.push(
       webview.onDidReceiveMessage(async (message: unknown) => {
-        const reply = await this.router.receive(message);
-        if (reply && !this.disposed) {
-          await webview.postMessage(reply);
+        try {
+          const reply = await this.router.receive(message);
+          if (reply && !this.disposed) {
+            await webview.postMessage(reply);
+          }
+        } catch (err) {
+          services.log.error(`Webview ${spec.page}: a message could not be handled: ${err instanceof Error ? err.message : String(err)}`);
         }
       }),
       services.backend.onNotification(OperationProgressNotification, (progress) => {

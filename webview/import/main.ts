@@ -283,10 +283,19 @@ function render(): void {
       const { report } = await run(true);
       const confirm = h('vscode-button', { id: 'import-confirm', disabled: boot.readOnly || report.created + report.updated === 0 }, 'Import') as Button;
       const back = h('vscode-button', { id: 'import-back', secondary: true }, 'Back') as Button;
+      const newNames = state.selectedRows().filter((r) => r.status === 'new').map((r) => r.username);
       replaceChildren(
         previewSection,
         h('h2', { id: 'import-preview-title' }, 'Preview — nothing has been written yet'),
         reportView(report, true, 'import-preview-report'),
+        newNames.length > 0 &&
+          h(
+            'div',
+            { id: 'import-preview-new' },
+            h('h3', {}, `New external users (${newNames.length})`),
+            h('p', {}, newNames.slice(0, 50).join(', ') + (newNames.length > 50 ? ` and ${newNames.length - 50} more` : '')),
+            h('p', { class: 'muted' }, rolesSummary.textContent ?? ''),
+          ),
         h('div', { class: 'actions' }, confirm, back),
       );
       confirm.addEventListener('click', () => void runImport());

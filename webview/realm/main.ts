@@ -346,6 +346,12 @@ function render(drafts: DraftStore<{ realmId: number | null; form: RealmFormValu
 
   testButton.addEventListener('click', async () => {
     if (!validOrFocus()) return;
+    if (realmId === undefined && password.control.value === '') {
+      byId('realm-password-error').textContent = 'Enter the bind password to test the connection (it is stored only when you save).';
+      password.control.focus();
+      return;
+    }
+    byId('realm-password-error').textContent = '';
     clearBanner(errorArea);
     testButton.disabled = true;
     status.replaceChildren(h('vscode-progress-ring', { 'aria-label': 'Testing' }), ' Testing the connection…');
