@@ -8,6 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
+import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { ErrorCodes } from '../../protocol/errors';
 import type { RealmInput } from '../../protocol/model';
 import { RealmList, RealmSave, RealmTest, RoleList, RoleSave, SecretGet, type SecretGetParams } from '../../protocol/rpc';
@@ -125,6 +126,27 @@ describe('extension backend connection', () => {
     );
     assert.notEqual(s.pid, firstPid);
     assert.equal(s.state, 'ready');
+  });
+
+  test('cancelling a pending request sends $/cancelRequest: it ends as cancelled and the backend stays up', async (t) => {
+    const silent = await silentServer();
+    t.after(() => silent.close());
+    const s = supervisor();
+    await s.request(RealmList, {});
+    const pid = s.pid;
+    const source = new CancellationTokenSource();
+    const pending = s.request(RealmTest, { realm: silentRealm(silent.url), password: 'not-used' }, source.token).then(
+      () => 'resolved',
+      (err: unknown) => err,
+    );
+    await new Promise((done) => setTimeout(done, 300));
+    const cancelledAt = Date.now();
+    source.cancel();
+    const err = await pending;
+    assert.equal((err as { code?: number }).code, -32800, `got ${String(err)}`);
+    assert.ok(Date.now() - cancelledAt < 5_000);
+    assert.equal(s.pid, pid, 'same backend');
+    assert.deepEqual(await s.request(RealmList, {}), []);
   });
 
   test('after a crash it restarts by itself after the backoff', async () => {
