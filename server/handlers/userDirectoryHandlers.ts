@@ -28,6 +28,8 @@ import { readRoleRefs } from './roleHandlers';
  */
 const bulkImportThreshold = 1000;
 const maxImportEntries = 200_000;
+/** Above this many entries, planning reads the registry once instead of querying per entry. */
+const inMemoryRegistryThreshold = 200;
 
 export function requireRealm(ctx: BackendContext, realmId: number): Realm {
   const realm = ctx.requireStore().realms.get(realmId);
@@ -117,7 +119,7 @@ export function registerDirectoryUserHandlers(ctx: BackendContext): void {
         planned.actions.unshift(...failedActions(failures));
         return planned;
       };
-      const registryOf = (db: typeof store.db): RegistryView => (bulk ? new InMemoryRegistry(readRegistryForRealmImport(db, realmId)) : new DatabaseRegistry(db));
+      const registryOf = (db: typeof store.db): RegistryView => (entries.length > inMemoryRegistryThreshold ? new InMemoryRegistry(readRegistryForRealmImport(db, realmId)) : new DatabaseRegistry(db));
 
       if (dryRun) {
         const report = reportFromPlan(plan(registryOf(store.db)));

@@ -33,6 +33,27 @@ function registryUserFrom(row: SqlValue[]): RegistryUser {
   };
 }
 
+/**
+ * Prepared statements kept per database for the lookups that run once per entry (compiling a
+ * statement costs more than running it). sql.js frees them when the database is closed.
+ */
+const statementCache = new WeakMap<Database, Map<string, Statement>>();
+
+function cachedRows<T>(db: Database, sql: string, params: SqlValue[], map: (row: SqlValue[]) => T): T[] {
+  let statements = statementCache.get(db);
+  if (!statements) statementCache.set(db, (statements = new Map()));
+  let stmt = statements.get(sql);
+  if (!stmt) statements.set(sql, (stmt = db.prepare(sql)));
+  try {
+    stmt.bind(params);
+    const out: T[] = [];
+    while (stmt.step()) out.push(map(stmt.get()));
+    return out;
+  } finally {
+    stmt.reset();
+  }
+}
+
 function allRows<T>(db: Database, sql: string, params: SqlValue[], map: (row: SqlValue[]) => T): T[] {
   const stmt = db.prepare(sql);
   try {
@@ -83,7 +104,7 @@ export function readRealmUsers(db: Database, realmId: number): RegistryUser[] {
 }
 
 export function readRegistryUser(db: Database, userId: number): RegistryUser | undefined {
-  return allRows(db, `SELECT ${registryColumns} FROM users WHERE id = ?`, [userId], registryUserFrom)[0];
+  return cachedRows(db, `SELECT ${registryColumns} FROM users WHERE id = ?`, [userId], registryUserFrom)[0];
 }
 
 /** A RegistryView asking the database per lookup (small imports, one-user resync). */
@@ -95,11 +116,11 @@ export class DatabaseRegistry implements RegistryView {
    * mapper's canonical form (UUIDs and GUIDs in lower case), which is also what entries carry.
    */
   userByUuid(realmId: number, uuid: string): RegistryUser | undefined {
-    return allRows(this.db, `SELECT ${registryColumns} FROM users WHERE realm_id = ? AND ldap_uuid = ?`, [realmId, uuid], registryUserFrom)[0];
+    return cachedRows(this.db, `SELECT ${registryColumns} FROM users WHERE realm_id = ? AND ldap_uuid = ?`, [realmId, uuid], registryUserFrom)[0];
   }
 
   userByUsername(username: string): RegistryUser | undefined {
-    return allRows(this.db, `SELECT ${registryColumns} FROM users WHERE username = ?`, [username], registryUserFrom)[0];
+    return cachedRows(this.db, `SELECT ${registryColumns} FROM users WHERE username = ?`, [username], registryUserFrom)[0];
   }
 }
 
