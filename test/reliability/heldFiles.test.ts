@@ -50,7 +50,7 @@ function tempFilesBeside(path: string): string[] {
 async function backendWithContent(databasePath: string): Promise<BackendHandle> {
   const backend = await startBackend({ databasePath });
   await backend.request(RoleSave, { role: { name: 'existing-role', description: 'x'.repeat(200) } });
-  for (let i = 0; i < 20; i++) {
+  for (let i = 0; i < 5; i++) {
     await backend.request(UserCreateInternal, { username: `user${i}`, displayName: `User ${i} ${'y'.repeat(100)}` });
   }
   return backend;
