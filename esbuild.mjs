@@ -62,11 +62,6 @@ if (pages.length > 0) {
   for (const css of readdirSync('webview/common').filter((f) => f.endsWith('.css'))) {
     copyFileSync(join('webview/common', css), join('dist/webview', css));
   }
-  const codicons = 'node_modules/@vscode/codicons/dist/codicon.css';
-  if (existsSync(codicons)) {
-    copyFileSync(codicons, 'dist/webview/codicon.css');
-    copyFileSync('node_modules/@vscode/codicons/dist/codicon.ttf', 'dist/webview/codicon.ttf');
-  }
 }
 
 if (watch) {
