@@ -75,6 +75,12 @@ export async function findEntryForUser(
   } else {
     // A user kept from a deleted realm (no realm) may be relinked by its UUID too.
     const uuid = user.ldapUuid && (user.realmId === realm.id || user.realmId == null) ? user.ldapUuid : undefined;
+    if (uuid) {
+      // The common case, one search: the entry still holding the user's identity.
+      const resolved = await resolveEntryRefs(ctx, realm, [{ uuid }], { bulk: false, token });
+      const entry = resolved.entries[0];
+      if (entry) return { entry, raw: resolved.raw.get(entry) };
+    }
     const candidates = await readCandidates(ctx, realm, { ...(uuid ? { uuid } : {}), username: user.username }, token);
     // Without a stored UUID, only an unambiguous username match is taken.
     const first = candidates[0];
