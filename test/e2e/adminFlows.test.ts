@@ -15,7 +15,7 @@ import { seedUser } from '../../scripts/directory/seedUsers';
 import { queryRegistry, registryUser } from './support/registryFile';
 import { REPO_ROOT } from './support/tools';
 import { e2eSkip, openVsCode, type VsCodeSession } from './support/vscodeSession';
-import type { Workbench } from './support/workbench';
+import { EXTENSION_START_TIMEOUT_MS, type Workbench } from './support/workbench';
 
 const REALM = 'Test OpenLDAP';
 // Two Finance users of the seed (index % 6 === 3), found by the LDAP query below.
@@ -66,7 +66,7 @@ describe('administrator flows in a real VS Code', { skip: e2eSkip, timeout: 600_
     await wb.step('open LDAP Users', () => wb.openViewContainer('LDAP Users'));
     const page = wb.webview();
     await wb.step('directory editor', async () => {
-      await wb.welcomeButton('Add LDAP Directory', wb.view('Realms')).click();
+      await wb.welcomeButton('Add LDAP Directory', wb.view('Realms')).click({ timeout: EXTENSION_START_TIMEOUT_MS });
       await page.locator('#realm-name input').waitFor();
       await page.locator('#realm-name input').fill(REALM);
       await page.locator('#realm-url input').fill(slapd.ldapsUrl);

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { e2eSkip, openVsCode, type VsCodeSession } from './support/vscodeSession';
+import { EXTENSION_START_TIMEOUT_MS } from './support/workbench';
 
 describe('smoke: the packaged extension in a real VS Code', { skip: e2eSkip, timeout: 240_000 }, () => {
   let s: VsCodeSession;
@@ -27,7 +28,7 @@ describe('smoke: the packaged extension in a real VS Code', { skip: e2eSkip, tim
       await wb.view('Users').waitFor();
     });
     await wb.step('add directory welcome link', async () => {
-      await wb.welcomeButton('Add LDAP Directory', wb.view('Realms')).waitFor();
+      await wb.welcomeButton('Add LDAP Directory', wb.view('Realms')).waitFor({ timeout: EXTENSION_START_TIMEOUT_MS });
     });
     // The backend created the registry in the workspace when it started.
     assert.ok(existsSync(join(s.workspaceDir, '.vscode/ldap-users.sqlite')), 'the registry file was created in the workspace');

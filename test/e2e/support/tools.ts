@@ -3,7 +3,7 @@
 // which `npm test` runs into .test-run/ before the tests start).
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -32,43 +32,32 @@ export function chromiumPath(): string {
   return path;
 }
 
+// Under a lock, because every e2e file asks at once: packages into .test-run/ unless the newest
+// .vsix there is newer than every source file, then prints the .vsix path.
+const PACKAGE_IF_STALE = `
+set -euo pipefail
+mkdir -p .test-run
+exec 9>.test-run/.package.lock
+flock -w 600 9
+vsix=$(ls -t .test-run/*.vsix 2>/dev/null | head -n 1 || true)
+if [ -z "$vsix" ] || [ -n "$(find extension server webview protocol resources package.json esbuild.mjs -newer "$vsix" -print -quit 2>/dev/null)" ]; then
+  out=$(LDAPUM_VSIX_DIR="$PWD/.test-run" bash scripts/package.sh)
+  vsix=\${out% * KiB}
+  node esbuild.mjs # package.sh leaves a production build; the other tests expect the development one
+fi
+printf '%s' "$vsix"
+`;
+
 /**
  * The .vsix under test: the newest one in .test-run/ (what `npm test` packaged) when it is newer
  * than every source file, otherwise a fresh package built now into .test-run/.
  */
 export function extensionVsix(): string {
-  const dir = join(REPO_ROOT, '.test-run');
-  const newest = existsSync(dir)
-    ? readdirSync(dir)
-        .filter((f) => f.endsWith('.vsix'))
-        .map((f) => join(dir, f))
-        .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]
-    : undefined;
-  if (newest !== undefined && statSync(newest).mtimeMs >= newestSourceMtime()) {
-    return newest;
-  }
-  const out = execFileSync('bash', [join(REPO_ROOT, 'scripts/package.sh')], {
+  const vsix = execFileSync('bash', ['-c', PACKAGE_IF_STALE], {
     cwd: REPO_ROOT,
-    env: { ...process.env, LDAPUM_VSIX_DIR: dir },
     stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 5 * 60_000,
+    timeout: 11 * 60_000,
     encoding: 'utf8',
-  });
-  // package.sh leaves a production build in dist/; other tests expect the development build.
-  execFileSync('node', ['esbuild.mjs'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
-  return out.trim().replace(/ \d+ KiB$/, '');
-}
-
-function newestSourceMtime(): number {
-  let newest = statSync(join(REPO_ROOT, 'package.json')).mtimeMs;
-  const walk = (dir: string) => {
-    if (!existsSync(dir)) return;
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else newest = Math.max(newest, statSync(path).mtimeMs);
-    }
-  };
-  for (const dir of ['extension', 'server', 'webview', 'protocol', 'resources']) walk(join(REPO_ROOT, dir));
-  return newest;
+  }).trim();
+  return resolve(REPO_ROOT, vsix);
 }

@@ -11,6 +11,12 @@ import { childrenRunning, watchGroup } from './processTree';
 
 /** The longest any single on-screen condition may take (the CI machine has 2 busy cores). */
 export const UI_TIMEOUT_MS = Number(process.env.LDAPUM_E2E_UI_TIMEOUT_MS ?? 30_000);
+/**
+ * The first condition that needs the extension running (its host starts, it activates, its
+ * backend opens the registry): on a loaded 2-core machine with several VS Codes this has taken
+ * over 30 s.
+ */
+export const EXTENSION_START_TIMEOUT_MS = UI_TIMEOUT_MS * 4;
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -82,8 +88,8 @@ export class Workbench {
 
   /** Opens the workbench and waits until it takes input (activity bar and status bar rendered). */
   async load(url: string): Promise<void> {
-    await this.page.goto(url, { waitUntil: 'domcontentloaded', timeout: UI_TIMEOUT_MS * 2 });
-    await this.page.locator('.monaco-workbench .part.activitybar .action-item').first().waitFor({ timeout: UI_TIMEOUT_MS * 2 });
+    await this.page.goto(url, { waitUntil: 'domcontentloaded', timeout: EXTENSION_START_TIMEOUT_MS });
+    await this.page.locator('.monaco-workbench .part.activitybar .action-item').first().waitFor({ timeout: EXTENSION_START_TIMEOUT_MS });
     await this.page.locator('.monaco-workbench .part.statusbar').waitFor();
   }
 
@@ -131,9 +137,9 @@ export class Workbench {
     });
   }
 
-  async waitForTreeItem(label: string | RegExp, scope?: Locator): Promise<Locator> {
+  async waitForTreeItem(label: string | RegExp, scope?: Locator, timeout?: number): Promise<Locator> {
     const item = this.treeItem(label, scope).first();
-    await item.waitFor();
+    await item.waitFor({ timeout });
     return item;
   }
 
