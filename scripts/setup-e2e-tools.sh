@@ -49,6 +49,23 @@ if [ -f "$MARKER" ] && [ -f "$ENTRY" ]; then
   exit 0
 fi
 
+# node-gyp compiles code-server's native modules: it needs make, a C++ compiler and Python 3.
+missing=()
+command -v make >/dev/null 2>&1 || missing+=(make)
+command -v g++ >/dev/null 2>&1 || missing+=(g++)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "# installing build tools for code-server's native modules: ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "code-server's native modules need: ${missing[*]}. Run as root:" >&2
+    echo "  apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
 start=$(date +%s)
 STAGE="$TOOLS/.staging-$$"
 LOG="$TOOLS/install.log"
