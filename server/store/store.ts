@@ -10,6 +10,17 @@ import { dirname, resolve } from 'node:path';
 import { ResponseError } from 'vscode-jsonrpc';
 import type { BindParams, Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import { removeLeftoverTempFiles, writeFileAtomically } from './atomicFile';
+import {
+  ChangeCollector,
+  ChangeJournal,
+  fingerprintOf,
+  journalPathOf,
+  readJournal,
+  removeJournal,
+  replayRecords,
+  type BaseFingerprint,
+  type JournalContents,
+} from './changeJournal';
 import { checkDatabaseBytes, findSidecars } from './databaseFile';
 import { applicationId, migrate, readApplicationId, readUserVersion, schemaVersion } from './migrations';
 import { loadSqlEngine } from './sqlEngine';
@@ -26,6 +37,39 @@ export interface StoreOpenOptions {
   /** How long a read-only backend waits for the writer to create a new file. */
   waitForCreationMs?: number;
   log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
+  /**
+   * From this database size on, small writes are appended to `<db>.journal` instead of rewriting
+   * the whole file (default 8 MiB, or the LDAPUM_JOURNAL_MIN_BYTES environment variable). Below
+   * it a full atomic save is cheap and keeps the file self-contained.
+   */
+  journalMinBytes?: number;
+}
+
+const defaultJournalMinBytes = 8 * 1024 * 1024;
+/** A write touching more rows than this is saved in full (its journal record would be no cheaper). */
+const journalMaxRowsPerWrite = 50_000;
+
+function journalMinBytesFrom(options: StoreOpenOptions): number {
+  if (options.journalMinBytes !== undefined) return options.journalMinBytes;
+  const fromEnv = Number(process.env.LDAPUM_JOURNAL_MIN_BYTES);
+  return process.env.LDAPUM_JOURNAL_MIN_BYTES && Number.isFinite(fromEnv) && fromEnv >= 0 ? fromEnv : defaultJournalMinBytes;
+}
+
+/** Replays the journal of `image` onto `db`; the journal as read (undefined when there is none). */
+function replayJournal(db: Database, path: string, image: Uint8Array): JournalContents | undefined {
+  if (!existsSync(journalPathOf(path))) return undefined;
+  const contents = readJournal(journalPathOf(path), fingerprintOf(image));
+  if (contents?.matchesBase && contents.records.length > 0) {
+    try {
+      replayRecords(db, contents.records);
+    } catch (error) {
+      throw databaseCorrupt(
+        `The change journal ${journalPathOf(path)} of ${path} cannot be applied (${(error as Error).message}). Both files ` +
+          `were left untouched. Restore the database from a backup, or move the journal away to open the database as of its last full save.`,
+      );
+    }
+  }
+  return contents;
 }
 
 export type Row = Record<string, SqlValue>;
@@ -101,6 +145,12 @@ export class Store {
   private savedIdentity: FileIdentity | undefined;
   private closed = false;
   private lastInsertId: Statement | undefined;
+  /** Journal mode (large databases): the base on disk, the open journal, the row-change collector. */
+  private journalMinBytes = defaultJournalMinBytes;
+  private baseFingerprint: BaseFingerprint | undefined;
+  private journal: ChangeJournal | undefined;
+  private collector: ChangeCollector | undefined;
+  private log: NonNullable<StoreOpenOptions['log']> = () => undefined;
 
   readonly realms: RealmRepository;
   readonly users: UserRepository;
@@ -204,6 +254,19 @@ export class Store {
       throw error;
     }
 
+    // Writes acknowledged since the last full save live in the journal beside the file.
+    let journal: JournalContents | undefined;
+    try {
+      journal = db && loadedImage ? replayJournal(db, absolute, loadedImage) : undefined;
+    } catch (error) {
+      db?.close();
+      lock?.release();
+      throw error;
+    }
+    if (journal?.matchesBase) {
+      log('info', `Applied ${journal.records.length} journaled write(s) from ${journalPathOf(absolute)}`);
+    }
+
     const created = !db;
     if (!db) {
       db = new SQL.Database();
@@ -212,14 +275,16 @@ export class Store {
       migrate(db);
     }
     const store = new Store(SQL, db, absolute, reason, lock, readUserVersion(db), clientName);
+    store.journalMinBytes = journalMinBytesFrom(options);
+    store.log = log;
     if (lock) {
       try {
         if (created || version < schemaVersion) {
           store.save();
           log('info', created ? `Created the database ${absolute}` : `Upgraded ${absolute} to schema ${schemaVersion}`);
         } else {
-          store.savedImage = loadedImage ?? db.export();
           store.savedIdentity = identityOf(absolute);
+          store.startPersistence(loadedImage ?? db.export(), journal);
         }
       } catch (error) {
         store.close();
@@ -341,6 +406,9 @@ export class Store {
       );
     }
     const changesBefore = this.totalChanges();
+    const collector = this.collector;
+    collector?.reset();
+    const schemaBefore = collector ? this.schemaCookie() : 0;
     this.database.run('BEGIN IMMEDIATE');
     let result: T;
     try {
@@ -357,15 +425,82 @@ export class Store {
       }
       throw error;
     }
-    if (this.totalChanges() !== changesBefore) {
+    const changes = this.totalChanges() - changesBefore;
+    if (changes === 0) {
+      return result;
+    }
+    // The hook must have seen every row SQLite counted (cascades make it see more), and the schema
+    // must be unchanged; otherwise the record would miss something and the full image is saved.
+    if (collector && !collector.tooLarge && collector.reported >= changes && this.schemaCookie() === schemaBefore) {
       try {
-        this.save();
+        this.journal ??= ChangeJournal.create(this.path, this.baseFingerprint!);
+        this.journal.append(collector.record(this.database));
       } catch (error) {
-        this.restoreSavedImage();
+        this.restoreFromDisk();
         throw databaseWriteFailed(describeSaveError(this.path, error));
       }
+      if (this.journal.size > Math.max(16 * 1024 * 1024, (this.baseFingerprint?.length ?? 0) / 4)) {
+        this.foldJournal();
+      }
+      return result;
+    }
+    try {
+      this.save();
+    } catch (error) {
+      this.restorePersistedState();
+      throw databaseWriteFailed(describeSaveError(this.path, error));
     }
     return result;
+  }
+
+  private schemaCookie(): number {
+    return Number(this.database.exec('PRAGMA schema_version')[0].values[0][0]);
+  }
+
+  /**
+   * Chooses full saves or the journal for this database (by size) and takes over the journal
+   * found at open: a matching one is continued (its torn tail cut), a stale one removed.
+   */
+  private startPersistence(image: Uint8Array, found: JournalContents | undefined): void {
+    if (found && !found.matchesBase) {
+      removeJournal(journalPathOf(this.path));
+      this.log('info', `Removed ${journalPathOf(this.path)}: it belongs to an earlier state of the database, which already holds it.`);
+    }
+    this.useImage(image);
+    if (found?.matchesBase && this.baseFingerprint) {
+      this.journal = ChangeJournal.reopen(this.path, found);
+    } else if (found?.matchesBase) {
+      // The database shrank below the journal size limit: fold the journal into a full save.
+      this.save();
+    }
+  }
+
+  /** After a full save or load: the base is this image; large bases get the journal. */
+  private useImage(image: Uint8Array): void {
+    if (this.lock && image.length >= this.journalMinBytes) {
+      this.baseFingerprint = fingerprintOf(image);
+      this.savedImage = undefined; // restore reads the disk instead of keeping a second copy
+      if (!this.collector) {
+        this.collector = new ChangeCollector(journalMaxRowsPerWrite);
+        this.database.updateHook(this.collector.onChange);
+      }
+    } else {
+      this.baseFingerprint = undefined;
+      this.savedImage = image;
+      if (this.collector) {
+        this.database.updateHook(null);
+        this.collector = undefined;
+      }
+    }
+  }
+
+  /** Writes the full image and drops the journal; a failure leaves the journal, which is still valid. */
+  private foldJournal(): void {
+    try {
+      this.save();
+    } catch (error) {
+      this.log('warn', `Folding the journal into ${this.path} failed (${(error as Error).message}); the journal keeps every write.`);
+    }
   }
 
   private totalChanges(): number {
@@ -375,15 +510,46 @@ export class Store {
   private save(): void {
     const image = this.database.export();
     writeFileAtomically(this.path, image);
-    this.savedImage = image;
     this.savedIdentity = identityOf(this.path);
+    // A crash here leaves a journal naming the previous base: ignored and removed at the next open.
+    const hadJournal = this.journal !== undefined || existsSync(journalPathOf(this.path));
+    this.journal?.close();
+    this.journal = undefined;
+    if (hadJournal) {
+      try {
+        removeJournal(journalPathOf(this.path));
+      } catch (error) {
+        this.log('warn', `Could not remove ${journalPathOf(this.path)} (${(error as Error).message}); it is ignored at the next open.`);
+      }
+    }
+    this.useImage(image);
   }
 
-  private restoreSavedImage(): void {
+  /** Puts memory back to what the disk holds after a failed save or append. */
+  private restorePersistedState(): void {
+    if (this.savedImage) {
+      this.replaceDatabase(new this.SQL.Database(this.savedImage));
+    } else {
+      this.restoreFromDisk();
+    }
+  }
+
+  /** Journal mode keeps no image in memory: reload the base and replay the journal. */
+  private restoreFromDisk(): void {
+    const image = readFileSync(this.path);
+    const db = new this.SQL.Database(image);
+    replayJournal(db, this.path, image);
+    this.replaceDatabase(db);
+  }
+
+  private replaceDatabase(db: Database): void {
     this.freeStatements();
     this.database.close();
-    this.database = new this.SQL.Database(this.savedImage);
+    this.database = db;
     this.database.run('PRAGMA foreign_keys = ON');
+    if (this.collector) {
+      this.database.updateHook(this.collector.onChange);
+    }
   }
 
   private freeStatements(): void {
@@ -405,6 +571,11 @@ export class Store {
     if (this.closed) {
       return;
     }
+    // Leave a self-contained file behind when possible (best effort: the journal is durable anyway).
+    if (this.journal && this.lock?.isHeld()) {
+      this.foldJournal();
+    }
+    this.journal?.close();
     this.closed = true;
     this.lock?.release();
     try {
