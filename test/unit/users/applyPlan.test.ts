@@ -106,3 +106,14 @@ test('realm resync over the database: changed users updated, absent ones marked 
   assert.equal(db.exec(`SELECT title FROM users WHERE username = 'u1'`)[0].values[0][0], 'Boss');
   assert.equal(listAudit(db, { userId: Number(db.exec(`SELECT id FROM users WHERE username = 'u50'`)[0].values[0][0]), limit: 1 })[0].action, 'user.missing');
 });
+
+test('a rename that frees a username for a new entry applies in the right order', () => {
+  // u2 is renamed in LDAP; a new entry takes its old name in the same import.
+  const renamed = entry(2, { username: 'u2-renamed' });
+  const newcomer = entry(2000, { username: 'u2' });
+  const { report, applied } = importInto(1, [newcomer, renamed], '2026-01-05T00:00:00.000Z');
+  assert.deepEqual([report.created, report.updated, report.conflicts], [1, 1, 0]);
+  assert.equal(applied.createdIds.length, 1);
+  const names = db.exec(`SELECT username FROM users WHERE username IN ('u2', 'u2-renamed') ORDER BY username`)[0].values.flat();
+  assert.deepEqual(names, ['u2', 'u2-renamed']);
+});
