@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Client, EqualityFilter } from 'ldapts';
+import { CancellationTokenSource, type CancellationToken } from 'vscode-jsonrpc';
 import { ErrorCodes } from '../../protocol/errors';
 import type { Realm } from '../../protocol/model';
 import {
@@ -93,6 +94,8 @@ async function laterSearchWorks(): Promise<void> {
 
 const faults: Fault[] = ['freeze', 'kill', 'restart'];
 const expectedCodes = [ErrorCodes.timeout, ErrorCodes.cannotConnect];
+/** LSP's RequestCancelled, what a cancelled request answers. */
+const requestCancelled = -32800;
 
 describe('slapd frozen, killed or restarted mid-operation', { timeout: 120_000 }, () => {
   test('mid-search: a clear error within the timeouts, never a partial list', async () => {
@@ -144,6 +147,34 @@ describe('slapd frozen, killed or restarted mid-operation', { timeout: 120_000 }
     const report = await backend.request(RealmResync, { realmId: realm.id }, { timeoutMs: 60_000 });
     assert.equal(report.missing, 0, 'a resync on the healthy server finds everyone');
     assert.equal(report.failed.length, 0);
+  });
+});
+
+describe('the client cancels mid-operation', { timeout: 60_000 }, () => {
+  test('cancelled import and resync: -32800 at once, nothing applied, registry byte-identical', async () => {
+    const refs = slapd.users.map((u) => ({ username: u.uid }));
+    const cases: { name: string; start: (operationId: string, token: CancellationToken) => Promise<unknown> }[] = [
+      { name: 'user/import (re-import of every user)', start: (operationId: string, token: CancellationToken) => backend.request(UserImport, { realmId: realm.id, entries: refs, operationId }, { token, timeoutMs: 60_000 }) },
+      { name: 'realm/resync', start: (operationId: string, token: CancellationToken) => backend.request(RealmResync, { realmId: realm.id, operationId }, { token, timeoutMs: 60_000 }) },
+      { name: 'realm/search', start: (operationId: string, token: CancellationToken) => backend.request(RealmSearch, { realmId: realm.id, query: '*', limit: 100_000, operationId }, { token }) },
+    ];
+    for (const c of cases) {
+      await tryFault('directory faults', `cancel during ${c.name}`, async () => {
+        const before = fingerprint(backend.databasePath);
+        const operationId = `cancel-${++operationCounter}`;
+        const source = new CancellationTokenSource();
+        const outcome = timed(c.start(operationId, source.token));
+        await backend.waitForNotification(OperationProgressNotification, (p) => p.operationId === operationId && p.done >= 20, 20_000);
+        const cancelledAt = performance.now();
+        source.cancel();
+        const result = await outcome;
+        assert.ok(result.error !== undefined, `${c.name}: a cancelled request must not succeed`);
+        await expectRpcError(Promise.reject(result.error), requestCancelled, [slapd.readerPassword], c.name);
+        assert.ok(performance.now() - cancelledAt < 2000, `${c.name}: stopped ${Math.round(performance.now() - cancelledAt)} ms after the cancel`);
+        assert.equal(fingerprint(backend.databasePath), before, `${c.name}: nothing applied`);
+      });
+    }
+    await laterSearchWorks();
   });
 });
 
