@@ -85,8 +85,16 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   const env: NodeJS.ProcessEnv = { ...inherited, NO_PROXY: '127.0.0.1,localhost', ...options.env };
   const common = ['--config', configPath, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
 
+  const removeRoot = () => {
+    if (ownProfile && !process.env.LDAPUM_E2E_KEEP) rmSync(root, { recursive: true, force: true });
+  };
   if (options.vsixPath !== undefined) {
-    await installExtension(entry, [...common, '--install-extension', options.vsixPath], env, join(root, 'install.log'));
+    try {
+      await installExtension(entry, [...common, '--install-extension', options.vsixPath], env, join(root, 'install.log'));
+    } catch (e) {
+      removeRoot();
+      throw e;
+    }
   }
 
   const args = [
@@ -102,7 +110,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     ...(options.trusted === false ? [] : ['--disable-workspace-trust']),
     options.workspaceDir,
   ];
-  const proc = spawnGroup(process.execPath, args, { env, logPath });
+  const proc = spawnGroup(process.execPath, args, { env, logPath, cleanupDir: ownProfile && !process.env.LDAPUM_E2E_KEEP ? root : undefined });
   let port = 0;
   try {
     const started = await waitFor(() => {
@@ -116,6 +124,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     await waitForHttp(`http://127.0.0.1:${port}/healthz`, START_TIMEOUT_MS, proc);
   } catch (e) {
     await proc.stop();
+    removeRoot();
     throw e;
   }
 
@@ -128,7 +137,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     exited: proc.exited,
     async stop() {
       await proc.stop();
-      if (ownProfile && !process.env.LDAPUM_E2E_KEEP) rmSync(root, { recursive: true, force: true });
+      removeRoot();
     },
   };
 }

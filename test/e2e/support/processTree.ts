@@ -8,12 +8,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync, readdirSync } from 'node:fs';
 
 const WATCHDOG_SCRIPT = `
-owner=$1; group=$2
+owner=$1; group=$2; dir=$3
 while kill -0 "$owner" 2>/dev/null; do
   kill -0 "-$group" 2>/dev/null || exit 0
   sleep 0.5
 done
 kill -KILL "-$group" 2>/dev/null
+[ -n "$dir" ] && sleep 0.5 && rm -rf -- "$dir"
 exit 0
 `;
 
@@ -28,7 +29,11 @@ export interface GroupProcess {
 }
 
 /** Spawns `command` in a new process group with stdout and stderr appended to `logPath`. */
-export function spawnGroup(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; logPath: string }): GroupProcess {
+export function spawnGroup(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; logPath: string; /** removed by the watchdog if we die first */ cleanupDir?: string },
+): GroupProcess {
   const fd = openSync(options.logPath, 'a');
   let child: ChildProcess;
   try {
@@ -45,7 +50,7 @@ export function spawnGroup(command: string, args: string[], options: { cwd?: str
     child.once('error', () => resolve('spawn error'));
   });
 
-  const watchdog = watchGroup(pid);
+  const watchdog = watchGroup(pid, options.cleanupDir);
 
   const onExit = () => killTree(pid);
   process.once('exit', onExit);
@@ -71,12 +76,12 @@ export function spawnGroup(command: string, args: string[], options: { cwd?: str
 }
 
 /**
- * Starts a detached watchdog that SIGKILLs process group `pgid` within ~0.5 s of this Node
- * process disappearing (even by SIGKILL, when no exit handler runs). It ends by itself when the
- * group is gone; cancel() ends it at once.
+ * Starts a detached watchdog that SIGKILLs process group `pgid` (and removes `cleanupDir`) within
+ * ~0.5 s of this Node process disappearing (even by SIGKILL, when no exit handler runs). It ends
+ * by itself when the group is gone; cancel() ends it at once.
  */
-export function watchGroup(pgid: number): { cancel(): void } {
-  const watchdog = spawn('sh', ['-c', WATCHDOG_SCRIPT, 'ldapum-e2e-watchdog', String(process.pid), String(pgid)], {
+export function watchGroup(pgid: number, cleanupDir = ''): { cancel(): void } {
+  const watchdog = spawn('sh', ['-c', WATCHDOG_SCRIPT, 'ldapum-e2e-watchdog', String(process.pid), String(pgid), cleanupDir], {
     stdio: 'ignore',
     detached: true,
   });
