@@ -20,6 +20,9 @@ import { CommandIds } from './commandIds';
 import { directoryWizard } from './directoryWizard';
 import { confirm, pickRealm, pickRoles } from './pickers';
 
+/** ldapUsers.sync.missingThreshold's default (package.json), which the backend applies by itself. */
+const defaultMissingThreshold = 0.1;
+
 /** The realm the command was invoked on, or one the admin picks. */
 export async function resolveRealm(
   env: CommandEnv,
@@ -297,32 +300,63 @@ const resyncRealm: CommandSpec = {
     if (!realm) {
       return;
     }
-    const run = (confirmMissing: boolean) =>
-      env.operations.run(`Resynchronizing "${realm.name}"…`, (operationId, token) =>
-        env.backend.request(
-          RealmResync,
-          { realmId: realm.id, operationId, confirmMissing, missingThreshold: env.config.syncMissingThreshold },
-          token,
-        ),
-      );
-    let report: SyncReport;
+    const threshold = env.config.syncMissingThreshold;
+    const resync = (dryRun: boolean, confirmMissing: boolean) =>
+      env.operations.run(`${dryRun ? 'Checking' : 'Resynchronizing'} "${realm.name}"…`, async (operationId, token) => {
+        const params = { realmId: realm.id, operationId, dryRun, confirmMissing };
+        if (threshold === defaultMissingThreshold) {
+          return env.backend.request(RealmResync, params, token);
+        }
+        try {
+          return await env.backend.request(RealmResync, { ...params, missingThreshold: threshold }, token);
+        } catch (err) {
+          // A backend without the (additive) missingThreshold parameter refuses it by name.
+          if ((err as { code?: number }).code === ErrorCodes.invalidInput && (err as { data?: { field?: string } }).data?.field === 'missingThreshold') {
+            env.log.warn('This backend does not take ldapUsers.sync.missingThreshold; its built-in threshold applies.');
+            return env.backend.request(RealmResync, params, token);
+          }
+          throw err;
+        }
+      });
+    // A dry run first: the admin sees what would change before anything is written.
+    let confirmMissing = false;
+    let preview: SyncReport;
     try {
-      report = await run(false);
+      preview = await resync(true, false);
     } catch (err) {
       env.noteReachability(realm.id, err);
-      if (typeof err === 'object' && err !== null && (err as { code?: number }).code === ErrorCodes.syncGuardTripped) {
-        const data = (err as { data?: { missing?: number; total?: number } }).data ?? {};
-        const detail = `${err instanceof Error ? err.message : ''}\n\nUsers missing from LDAP are only marked missing (never deleted), so this can be undone by a later resynchronization.`;
-        const go = 'Resynchronize Anyway';
-        if (!(await confirm(`${data.missing ?? 'Many'} of ${data.total ?? 'the'} users of "${realm.name}" would be marked missing from LDAP.`, detail, go))) {
-          return;
-        }
-        report = await run(true);
-      } else {
+      if (typeof err !== 'object' || err === null || (err as { code?: number }).code !== ErrorCodes.syncGuardTripped) {
         throw err;
       }
+      const data = (err as { data?: { missing?: number; total?: number } }).data ?? {};
+      const detail = `${err instanceof Error ? err.message : ''}\n\nUsers missing from LDAP are only marked missing (never deleted), so a later resynchronization undoes it.`;
+      const go = 'Continue';
+      if (!(await confirm(`${data.missing ?? 'Many'} of ${data.total ?? 'the'} users of "${realm.name}" would be marked missing from LDAP.`, detail, go))) {
+        return;
+      }
+      confirmMissing = true;
+      preview = await resync(true, true);
     }
     env.realmsTree.setUnreachable(realm.id, undefined);
+    if (preview.created + preview.updated + preview.missing === 0 && preview.failed.length === 0) {
+      void vscode.window.showInformationMessage(`"${realm.name}" is up to date: ${preview.unchanged} users unchanged.`);
+      return preview;
+    }
+    const go = 'Resynchronize';
+    const choice = await vscode.window.showInformationMessage(
+      `Resynchronize "${realm.name}": ${summarizeReport(preview, 'resync', true)}.`,
+      { modal: true, detail: 'Roles are never changed by a resynchronization. Nothing is written until you choose Resynchronize.' },
+      go,
+      'Show Preview',
+    );
+    if (choice === 'Show Preview') {
+      await env.reports.show(`Resync preview ${realm.name}`, reportMarkdown(`Resync preview: ${realm.name}`, preview, 'resync'));
+      return preview;
+    }
+    if (choice !== go) {
+      return preview;
+    }
+    const report = await resync(false, confirmMissing);
     await showReport(env, `Resync of ${realm.name}`, report, 'resync');
     return report;
   },
