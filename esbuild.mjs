@@ -2,7 +2,7 @@
 // and the webview pages (browser). Entry points that do not exist yet are skipped so the build
 // works while parts of the product are still being written.
 import * as esbuild from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 
 const production = process.argv.includes('--production');
@@ -56,7 +56,9 @@ if (pages.length > 0) {
 }
 
 mkdirSync('dist', { recursive: true });
-copyFileSync('node_modules/sql.js/dist/sql-wasm.wasm', 'dist/sql-wasm.wasm');
+// Copy then rename: a backend starting during a rebuild never reads a half-written wasm file.
+copyFileSync('node_modules/sql.js/dist/sql-wasm.wasm', `dist/sql-wasm.wasm.${process.pid}.tmp`);
+renameSync(`dist/sql-wasm.wasm.${process.pid}.tmp`, 'dist/sql-wasm.wasm');
 if (pages.length > 0) {
   mkdirSync('dist/webview', { recursive: true });
   for (const css of readdirSync('webview/common').filter((f) => f.endsWith('.css'))) {
