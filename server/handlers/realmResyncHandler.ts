@@ -11,9 +11,9 @@ import { withAudit } from '../users/audit';
 import { readRealmPopulation } from '../users/directoryAccess';
 import { missingGuardTrips } from '../users/missingGuard';
 import { withRealmJob } from '../users/realmJobs';
-import { planRealmResync, reportFromPlan } from '../users/syncPlan';
+import { planRealmResync, reportFromPlan, splitUnchangedByDigest } from '../users/syncPlan';
 import { syncGuardTripped } from '../users/userErrors';
-import { DatabaseRegistry, readRealmUsers } from '../users/userRows';
+import { DatabaseRegistry, readRealmUserDigests, readRegistryUsers } from '../users/userRows';
 import { requireRealm } from './userDirectoryHandlers';
 
 export const registerRealmResyncHandler: HandlerModule = (ctx) => {
@@ -37,15 +37,19 @@ export const registerRealmResyncHandler: HandlerModule = (ctx) => {
       const now = new Date().toISOString();
 
       const decide = (db: typeof store.db) => {
-        const realmUsers = readRealmUsers(db, realmId);
-        const plan = planRealmResync(realmId, read.entries, realmUsers, new DatabaseRegistry(db), now);
-        if (!confirmMissing && missingGuardTrips({ newlyMissing: plan.newlyMissing, realmUsers: realmUsers.length, entriesRead: read.entries.length })) {
-          throw syncGuardTripped(realm.name, realmId, plan.newlyMissing, realmUsers.length);
+        // Most users of a resync are unchanged: compare one digest per user first, and read
+        // and plan in full only the rest (changed, missing, reappearing, linked by username).
+        const digests = readRealmUserDigests(db, realmId);
+        const split = splitUnchangedByDigest(digests, read.entries);
+        const plan = planRealmResync(realmId, split.otherEntries, readRegistryUsers(db, split.otherIds), new DatabaseRegistry(db), now);
+        if (!confirmMissing && missingGuardTrips({ newlyMissing: plan.newlyMissing, realmUsers: digests.length, entriesRead: read.entries.length })) {
+          throw syncGuardTripped(realm.name, realmId, plan.newlyMissing, digests.length);
         }
         const report = reportFromPlan(plan);
+        report.unchanged += split.unchanged;
         // Entries the directory holds but that cannot be linked are shown, not fatal.
         for (const u of read.unmappable) report.failed.push({ dn: u.dn, ...(u.username ? { username: u.username } : {}), reason: u.reason });
-        return { plan, report, realmUsers: realmUsers.length };
+        return { plan, report };
       };
 
       if (dryRun) {

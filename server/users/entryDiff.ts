@@ -84,3 +84,30 @@ export function diffLinkedState(before: Partial<LinkedUserState>, after: LinkedU
 export function diffUserAgainstEntry(user: Partial<LinkedUserState>, entry: EntryData): FieldChange[] {
   return diffLinkedState(user, stateFromEntry(entry));
 }
+
+/** Separates the fields of a {@link linkedDigest}; a value containing it has no digest. */
+const digestSeparator = '\u001f';
+
+/**
+ * One string standing for the LDAP-provided columns of a user that is not missing: two users
+ * with equal digests have no field changes between them (same normalisation as
+ * diffLinkedState). The SQL twin is userRows.linkedDigestSql; realm resync compares digests to
+ * skip the unchanged majority without decoding every column. Undefined when a value contains
+ * the separator (the caller then compares field by field).
+ */
+export function linkedDigest(state: LinkedUserState): string | undefined {
+  const parts = [
+    state.username,
+    state.displayName,
+    state.givenName ?? '',
+    state.surname ?? '',
+    state.email ?? '',
+    state.department ?? '',
+    state.title ?? '',
+    state.phone ?? '',
+    state.ldapUuid ?? '',
+    state.ldapDn ?? '',
+  ];
+  for (const part of parts) if (part.includes(digestSeparator)) return undefined;
+  return parts.join(digestSeparator) + digestSeparator + (state.ldapDisabled ? '1' : '0');
+}

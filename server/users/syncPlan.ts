@@ -2,7 +2,7 @@
 // update (with the field changes), leave unchanged, mark missing, or refuse (conflict / failed).
 // The apply step executes a plan in one transaction; a dry run returns the plan's report.
 import type { DirectoryEntry, FieldChange, OperationFailure, OperationReport } from '../../protocol/model';
-import { diffLinkedState, stateFromEntry, type EntryData, type LinkedUserState } from './entryDiff';
+import { diffLinkedState, linkedDigest, stateFromEntry, type EntryData, type LinkedUserState } from './entryDiff';
 import { usernameKey, uuidKey, type RegistryUser, type RegistryView } from './registryView';
 import { describeNameConflict, UsernameClaims } from './usernameClaims';
 
@@ -253,4 +253,29 @@ export function entryStatusOf(
   if (!holder) return { status: 'new' };
   if (holder.category === 'external' && holder.realmId === realmId && !holder.ldapUuid) return { status: 'changed', userId: holder.id };
   return { status: 'conflict', conflict: describeNameConflict(entry.username, { kind: 'user', user: holder }, realmId) };
+}
+
+/**
+ * Realm resync's fast path: users whose stored digest equals their entry's (found by UUID, not
+ * missing) are unchanged and need no further look. Returns how many, the other users' ids (to
+ * plan in full) and the entries not taken by the unchanged ones (so that a username match in
+ * the full plan cannot take over an entry another user is linked to).
+ */
+export function splitUnchangedByDigest(
+  digests: readonly { id: number; ldapUuid: string | null; missingSince: string | null; digest: string }[],
+  entries: readonly EntryData[],
+): { unchanged: number; otherIds: number[]; otherEntries: EntryData[] } {
+  const byUuid = new Map<string, EntryData>();
+  for (const entry of entries) if (entry.uuid) byUuid.set(uuidKey(entry.uuid), entry);
+  const taken = new Set<EntryData>();
+  const otherIds: number[] = [];
+  let unchanged = 0;
+  for (const user of digests) {
+    const entry = user.ldapUuid && user.missingSince === null ? byUuid.get(uuidKey(user.ldapUuid)) : undefined;
+    if (entry && linkedDigest(stateFromEntry(entry)) === user.digest) {
+      unchanged++;
+      taken.add(entry);
+    } else otherIds.push(user.id);
+  }
+  return { unchanged, otherIds, otherEntries: taken.size === 0 ? [...entries] : entries.filter((e) => !taken.has(e)) };
 }

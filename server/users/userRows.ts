@@ -98,6 +98,38 @@ export function readRegistryForRealmImport(db: Database, realmId: number): Regis
   return own.concat(others);
 }
 
+/** SQL twin of entryDiff.linkedDigest (NULL columns as ''; display_name is NOT NULL). */
+const linkedDigestSql = ['username', 'display_name', 'given_name', 'surname', 'email', 'department', 'title', 'phone', 'ldap_uuid', 'ldap_dn']
+  .map((column) => (column === 'username' || column === 'display_name' ? column : `ifnull(${column}, '')`))
+  .join(" || char(31) || ") + " || char(31) || ldap_disabled";
+
+export interface RealmUserDigest {
+  id: number;
+  ldapUuid: string | null;
+  missingSince: string | null;
+  digest: string;
+}
+
+/** The realm's external users as digests: one decoded string per user instead of twelve columns. */
+export function readRealmUserDigests(db: Database, realmId: number): RealmUserDigest[] {
+  return allRows(db, `SELECT id, ldap_uuid, missing_since, ${linkedDigestSql} FROM users WHERE realm_id = ? AND category = 'external'`, [realmId], (r) => ({
+    id: Number(r[0]),
+    ldapUuid: str(r[1]),
+    missingSince: str(r[2]),
+    digest: String(r[3]),
+  }));
+}
+
+/** Full rows of the given users, in id order. */
+export function readRegistryUsers(db: Database, ids: readonly number[]): RegistryUser[] {
+  const out: RegistryUser[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    out.push(...allRows(db, `SELECT ${registryColumns} FROM users WHERE id IN (${chunk.map(() => '?').join(',')})`, [...chunk], registryUserFrom));
+  }
+  return out.sort((a, b) => a.id - b.id);
+}
+
 /** The external users of one realm (realm resync). */
 export function readRealmUsers(db: Database, realmId: number): RegistryUser[] {
   return allRows(db, `SELECT ${registryColumns} FROM users WHERE realm_id = ? AND category = 'external' ORDER BY id`, [realmId], registryUserFrom);
