@@ -4,7 +4,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
-import { OperationProgressNotification, StoreDidChange, UserImport } from '../../protocol/rpc';
+import { ErrorCodes } from '../../protocol/errors';
+import { OperationProgressNotification, RealmResync, StoreDidChange, UserImport } from '../../protocol/rpc';
 import { seedUser } from '../../scripts/directory/seedUsers';
 import { fileBytes, queryFile, rejectsWithCode, startDirectoryFixture, stopDirectoryFixture, type DirectoryFixture } from './importFixture';
 
@@ -41,6 +42,23 @@ describe('bulk import of 2,000 users', () => {
     assert.equal(backend.notifications(StoreDidChange).length, changes, 'no store/didChange for a cancelled import');
     const rows = await queryFile(backend.databasePath, 'SELECT count(*) AS n FROM users');
     assert.equal(rows[0].n, 0);
+  });
+
+  test('a second import or resync of the realm while one runs is refused (1301), the first completes', async () => {
+    const { backend, realm, slapd } = fx;
+    const first = backend.request(UserImport, { realmId: realm.id, entries, dryRun: true, operationId: 'first' });
+    first.catch(() => undefined);
+    await backend.waitForNotification(OperationProgressNotification, (p) => p.operationId === 'first' && p.done > 0, 30_000);
+    await slapd.pause();
+    try {
+      const err = await rejectsWithCode(backend.request(UserImport, { realmId: realm.id, entries: entries.slice(0, 3) }), ErrorCodes.conflict);
+      assert.match(err.message, /still running/);
+      await rejectsWithCode(backend.request(RealmResync, { realmId: realm.id }), ErrorCodes.conflict);
+    } finally {
+      await slapd.resume();
+    }
+    const report = await first;
+    assert.equal(report.created, USERS);
   });
 
   test('the full import creates every user in one request, with progress, and is idempotent', async (t) => {
