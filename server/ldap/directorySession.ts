@@ -151,21 +151,40 @@ export class DirectorySession {
       timeLimit: this.serverTimeLimit,
       derefAliases: 'never',
     });
+    // The next page is requested as soon as one arrives, so the server produces it while the
+    // caller maps and plans the current one (a sequential read leaves both sides idle in turn).
+    let inFlight = false;
+    const requestPage = () => {
+      this.ensureUsable('search');
+      inFlight = true;
+      const page = this.guard(iterator.next(), this.realm.timeoutMs + 2000, 'search');
+      page.then(
+        () => (inFlight = false),
+        () => (inFlight = false),
+      );
+      return page;
+    };
+    let pending = requestPage();
     try {
       for (;;) {
-        this.ensureUsable('search');
         let next: IteratorResult<{ searchEntries: Entry[] }>;
         try {
-          next = await this.guard(iterator.next(), this.realm.timeoutMs + 2000, 'search');
+          next = await pending;
         } catch (err) {
           throw toDirectoryError(err, this.errorContext('search'));
         }
         if (next.done) return;
+        // A page that arrived before the connection was lost is not handed over: the read fails.
+        this.ensureUsable('search');
+        pending = requestPage();
         yield await this.completeRanges(next.value.searchEntries, options.explicitBufferAttributes ?? []);
       }
     } finally {
-      // Stops ldapts' generator when the caller breaks out early (limit reached, cancelled).
-      await iterator.return(undefined).catch(() => undefined);
+      // Stops ldapts' generator when the caller breaks out early (limit reached, cancelled). With a
+      // page still in flight the generator only returns once that page arrives: do not wait for
+      // it (the session closes the connection, or the guard destroys it on timeout/cancel).
+      const stopped = iterator.return(undefined).catch(() => undefined);
+      if (!inFlight) await stopped;
     }
   }
 
