@@ -2,7 +2,7 @@
 // paired with an `ldapsearch` of the same filter and attributes right before it (interleaved, so
 // that load from other processes hits both alike), plus the backend's peak RSS and file size.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Realm } from '../../protocol/model';
@@ -50,8 +50,15 @@ export interface MeasureOptions {
   log: (message: string) => void;
 }
 
+/** What is on disk for the registry: the file and, for large registries, its change journal. */
 function sha256(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
+  const hash = createHash('sha256').update(readFileSync(path));
+  if (existsSync(`${path}.journal`)) hash.update(readFileSync(`${path}.journal`));
+  return hash.digest('hex');
+}
+
+function bytesOnDisk(path: string): number {
+  return statSync(path).size + (existsSync(`${path}.journal`) ? statSync(`${path}.journal`).size : 0);
 }
 
 function timed(samples: number[], baselineSamples: number[]): Timed {
@@ -125,7 +132,7 @@ export async function measureSize(slapd: SlapdHandle, options: MeasureOptions): 
     }
     const { backend, realm } = main!;
     const databasePath = backend.databasePath;
-    const databaseBytes = statSync(databasePath).size;
+    const databaseBytes = bytesOnDisk(databasePath);
 
     // Search `*` against the imported registry (every status computed: imported).
     const searchMs: number[] = [];
