@@ -3,7 +3,7 @@
 // our own (not test/support/backendClient.ts) because that one registers node:test hooks, which a
 // plain script must not. Every backend started here is killed when the bench process exits.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection, type RequestType } from 'vscode-jsonrpc/node';
 import type { ErrorData } from '../../protocol/errors';
 import { Exit, Initialize, SecretGet, Shutdown } from '../../protocol/rpc';
@@ -14,6 +14,8 @@ export interface BenchBackend {
   request<P, R>(type: RequestType<P, R, ErrorData>, params: P, timeoutMs?: number): Promise<R>;
   /** Peak resident set size so far (VmHWM of /proc/<pid>/status), in bytes. */
   peakRssBytes(): number;
+  /** Starts a new peak-RSS window (clear_refs 5); returns the peak of the window that ends. */
+  resetPeakRss(): number;
   stderr(): string;
   stop(): Promise<void>;
 }
@@ -77,6 +79,16 @@ export async function startBenchBackend(options: StartBenchBackendOptions): Prom
     peakRssBytes() {
       lastPeak = Math.max(lastPeak, readPeakRss(child.pid!));
       return lastPeak;
+    },
+    resetPeakRss() {
+      const peak = backend.peakRssBytes();
+      try {
+        writeFileSync(`/proc/${child.pid}/clear_refs`, '5');
+        lastPeak = 0;
+      } catch {
+        // not Linux, or not allowed: the peak keeps growing over the whole process
+      }
+      return peak;
     },
     stderr: () => stderrText,
     async stop() {

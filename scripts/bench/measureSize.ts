@@ -39,6 +39,8 @@ export interface SizeResult {
   keyword?: Timed & { query: string; found: number };
   userResync?: { samples: number[]; summary: Summary };
   peakRssBytes: number;
+  /** Peak RSS of the backend during each operation (import: a fresh backend; others: reset before). */
+  peakRssByOperation: Record<string, number>;
   databaseBytes: number;
 }
 
@@ -117,6 +119,7 @@ export async function measureSize(slapd: SlapdHandle, options: MeasureOptions): 
     await stop(probe.backend);
 
     // Import: a fresh backend and empty registry per run; the last one is kept for the rest.
+    const peakByOp: Record<string, number> = {};
     const importMs: number[] = [];
     const importBase: number[] = [];
     let main: { backend: BenchBackend; realm: Realm } | undefined;
@@ -126,12 +129,18 @@ export async function measureSize(slapd: SlapdHandle, options: MeasureOptions): 
       const { ms, value: report } = await clock(() => fresh.backend.request(UserImport, { realmId: fresh.realm.id, entries: refs }));
       if (report.created !== N) throw new Error(`user/import created ${report.created} of ${N}: ${JSON.stringify(report.failed.slice(0, 3))}`);
       importMs.push(ms);
+      peakByOp.import = Math.max(peakByOp.import ?? 0, fresh.backend.peakRssBytes());
       log(`  import run ${run}: ${ms.toFixed(0)} ms (ldapsearch ${importBase.at(-1)!.toFixed(0)} ms)`);
       if (run < runs) await stop(fresh.backend);
       else main = fresh;
     }
     const { backend, realm } = main!;
     const databasePath = backend.databasePath;
+    const window = (operation: string) => {
+      const peak = backend.resetPeakRss();
+      if (operation) peakByOp[operation] = Math.max(peakByOp[operation] ?? 0, peak);
+    };
+    window('');
     const databaseBytes = bytesOnDisk(databasePath);
 
     // Search `*` against the imported registry (every status computed: imported).
@@ -145,6 +154,7 @@ export async function measureSize(slapd: SlapdHandle, options: MeasureOptions): 
       log(`  search * run ${run}: ${ms.toFixed(0)} ms (ldapsearch ${searchBase.at(-1)!.toFixed(0)} ms)`);
     }
 
+    window('search');
     // Resync with nothing changed: must not write a byte.
     const unchangedMs: number[] = [];
     const unchangedBase: number[] = [];
@@ -160,6 +170,7 @@ export async function measureSize(slapd: SlapdHandle, options: MeasureOptions): 
       log(`  resync (unchanged) run ${run}: ${ms.toFixed(0)} ms (ldapsearch ${unchangedBase.at(-1)!.toFixed(0)} ms)`);
     }
 
+    window('resyncUnchanged');
     // Resync after 10 % of the entries changed (a new value per run, applied before the clock starts).
     const tenMs: number[] = [];
     const tenBase: number[] = [];
@@ -176,6 +187,7 @@ export async function measureSize(slapd: SlapdHandle, options: MeasureOptions): 
       log(`  resync (10 % = ${modified} changed) run ${run}: ${ms.toFixed(0)} ms, ${value.updated} updated (ldapsearch ${tenBase.at(-1)!.toFixed(0)} ms)`);
     }
 
+    window('resyncTenPercent');
     const result: SizeResult = {
       users: N,
       search: timed(searchMs, searchBase),
@@ -183,6 +195,7 @@ export async function measureSize(slapd: SlapdHandle, options: MeasureOptions): 
       resyncUnchanged: { ...timed(unchangedMs, unchangedBase), fileUnchanged, updated: unchangedUpdated },
       resyncTenPercent: { ...timed(tenMs, tenBase), modified, updated: tenUpdated },
       peakRssBytes: 0,
+      peakRssByOperation: peakByOp,
       databaseBytes,
     };
 
@@ -216,9 +229,10 @@ export async function measureSize(slapd: SlapdHandle, options: MeasureOptions): 
         log(`  user/resync run ${run}: ${ms.toFixed(1)} ms`);
       }
       result.userResync = { samples: userMs, summary: summarize(userMs) };
+      window('keywordAndUserResync');
     }
     await stop(backend);
-    result.peakRssBytes = peakRssBytes;
+    result.peakRssBytes = Math.max(peakRssBytes, ...Object.values(peakByOp));
     return result;
   } finally {
     await Promise.all(backends.map((b) => b.stop().catch(() => undefined)));

@@ -140,11 +140,12 @@ export function renderMarkdown(bench: BenchResults): string {
     }
   }
   lines.push('');
-  lines.push('| users | backend peak RSS (VmHWM) | database file | resync unchanged: rows written | resync 10 %: modified / updated |');
-  lines.push('|---:|---:|---:|---|---|');
+  lines.push('| users | backend peak RSS (VmHWM) | peak by operation | database on disk | resync unchanged: rows written | resync 10 %: modified / updated |');
+  lines.push('|---:|---:|---|---:|---|---|');
   for (const r of bench.results) {
+    const byOp = Object.entries(r.peakRssByOperation ?? {}).map(([op, bytes]) => `${op} ${mb(bytes)}`).join(', ');
     lines.push(
-      `| ${r.users.toLocaleString('en-US')} | ${mb(r.peakRssBytes)} | ${mb(r.databaseBytes)} | ${r.resyncUnchanged.updated} (file ${r.resyncUnchanged.fileUnchanged ? 'byte-identical' : 'changed'}) | ${r.resyncTenPercent.modified} / ${r.resyncTenPercent.updated} |`,
+      `| ${r.users.toLocaleString('en-US')} | ${mb(r.peakRssBytes)} | ${byOp} | ${mb(r.databaseBytes)} | ${r.resyncUnchanged.updated} (file ${r.resyncUnchanged.fileUnchanged ? 'byte-identical' : 'changed'}) | ${r.resyncTenPercent.modified} / ${r.resyncTenPercent.updated} |`,
     );
   }
   lines.push('');
