@@ -28,6 +28,12 @@ export interface DirectoryReadOptions {
   limit?: number;
   /** Additional attributes to request (e.g. '*' for the raw attributes of user/get). */
   extraAttributes?: string[];
+  /**
+   * Keeps only part of each entry's raw attributes, applied as each page arrives: a complete read
+   * of 100,000 entries would otherwise hold every value twice (mapped fields + raw text) until the
+   * caller reduced them. Absent: every raw attribute is kept.
+   */
+  keepRaw?: (rawAttributes: Record<string, string[]>) => Record<string, string[]> | undefined;
 }
 
 export interface DirectoryRead {
@@ -45,6 +51,7 @@ export async function readEntriesInSession(session: DirectorySession, realm: Dir
   const filter = options.filter ?? andWithUserFilter(realm, undefined);
   const wanted = requestedAttributes(realm, options.extraAttributes);
   const limit = options.limit;
+  const keepRaw = options.keepRaw;
   // A small limit needs no big pages; one more than the limit tells whether there were more.
   const pageSize = limit !== undefined ? Math.max(1, Math.min(realm.pageSize, limit + 1)) : realm.pageSize;
   const entries: MappedEntry[] = [];
@@ -59,7 +66,7 @@ export async function readEntriesInSession(session: DirectorySession, realm: Dir
       }
       read++;
       const mapped = mapEntry(raw, realm);
-      if (mapped.ok) entries.push({ entry: mapped.entry, rawAttributes: mapped.rawAttributes });
+      if (mapped.ok) entries.push({ entry: mapped.entry, rawAttributes: keepRaw ? (keepRaw(mapped.rawAttributes) ?? {}) : mapped.rawAttributes });
       else unmappable.push({ dn: mapped.dn, ...(mapped.username ? { username: mapped.username } : {}), reason: mapped.reason });
     }
     options.onProgress?.(read);

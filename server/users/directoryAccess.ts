@@ -73,13 +73,15 @@ async function withRealmAccess<T>(
  * limit, cancellation) rejects, so a partial population is never mistaken for the whole.
  */
 export async function readRealmPopulation(ctx: BackendContext, realm: Realm, options: ReadOptions = {}): Promise<DirectoryRead> {
-  const read = await withRealmAccess(ctx, realm, options.token, (access) => readAllUsers(realm, { ...access, onProgress: options.onProgress }));
-  const out: DirectoryRead = { entries: [], raw: new Map(), unmappable: read.unmappable };
+  // Raw attributes are cut down to the extras as each page arrives (memory of a 100k-user read).
   const extraAttributes = extraAttributesOf(realm);
+  const read = await withRealmAccess(ctx, realm, options.token, (access) =>
+    readAllUsers(realm, { ...access, onProgress: options.onProgress, keepRaw: extraAttributes }),
+  );
+  const out: DirectoryRead = { entries: [], raw: new Map(), unmappable: read.unmappable };
   for (const { entry, rawAttributes } of read.entries) {
     out.entries.push(entry);
-    const extras = extraAttributes(rawAttributes);
-    if (extras) out.raw.set(entry, extras);
+    if (Object.keys(rawAttributes).length > 0) out.raw.set(entry, rawAttributes);
   }
   return out;
 }
