@@ -6,6 +6,7 @@
 import type { SyncReport } from '../../protocol/model';
 import { RealmResync } from '../../protocol/rpc';
 import type { HandlerModule } from '../backendContext';
+import { invalidInput } from '../requestValues';
 import { applyPlan } from '../users/applyPlan';
 import { withAudit } from '../users/audit';
 import { readRealmPopulation } from '../users/directoryAccess';
@@ -16,13 +17,23 @@ import { syncGuardTripped } from '../users/userErrors';
 import { DatabaseRegistry, readRealmUserDigests, readRegistryUsers } from '../users/userRows';
 import { requireRealm } from './userDirectoryHandlers';
 
+/** `missingThreshold`: a share 0–1 of the realm's users, or absent for the built-in rule. */
+function missingShare(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw invalidInput('missingThreshold', 'missingThreshold must be a number from 0 to 1 (the share of the realm\'s users), e.g. 0.1 for 10 %.');
+  }
+  return value;
+}
+
 export const registerRealmResyncHandler: HandlerModule = (ctx) => {
   ctx.handle(RealmResync, async (params, token): Promise<SyncReport> => {
-    params.onlyKnown('realmId', 'dryRun', 'confirmMissing', 'operationId');
+    params.onlyKnown('realmId', 'dryRun', 'confirmMissing', 'operationId', 'missingThreshold');
     const realmId = params.integer('realmId', { min: 1 });
     const dryRun = params.optionalBoolean('dryRun') ?? false;
     const confirmMissing = params.optionalBoolean('confirmMissing') ?? false;
     const operationId = params.optionalString('operationId', { maxLength: 200 });
+    const share = missingShare(params.has('missingThreshold') ? params.raw('missingThreshold') : undefined);
     const store = dryRun ? ctx.requireStore() : ctx.requireWritable();
     const realm = requireRealm(ctx, realmId);
 
@@ -42,7 +53,7 @@ export const registerRealmResyncHandler: HandlerModule = (ctx) => {
         const digests = readRealmUserDigests(db, realmId);
         const split = splitUnchangedByDigest(digests, read.entries);
         const plan = planRealmResync(realmId, split.otherEntries, readRegistryUsers(db, split.otherIds), new DatabaseRegistry(db), now);
-        if (!confirmMissing && missingGuardTrips({ newlyMissing: plan.newlyMissing, realmUsers: digests.length, entriesRead: read.entries.length })) {
+        if (!confirmMissing && missingGuardTrips({ newlyMissing: plan.newlyMissing, realmUsers: digests.length, entriesRead: read.entries.length, share })) {
           throw syncGuardTripped(realm.name, realmId, plan.newlyMissing, digests.length);
         }
         const report = reportFromPlan(plan);

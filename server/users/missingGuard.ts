@@ -2,8 +2,12 @@
 // read that silently came back short, looks exactly like thousands of users leaving. Above the
 // threshold a realm resync applies nothing and asks for confirmation (error 1302).
 
-/** How many users may newly go missing in one realm resync without confirmation. */
-export function missingThreshold(realmUsers: number): number {
+/**
+ * How many users may newly go missing in one realm resync without confirmation: the built-in
+ * rule max(50, 10 %), or exactly the share the admin set (ldapUsers.sync.missingThreshold).
+ */
+export function missingThreshold(realmUsers: number, share?: number): number {
+  if (share !== undefined) return Math.floor(realmUsers * share);
   return Math.max(50, Math.floor(realmUsers * 0.1));
 }
 
@@ -14,6 +18,8 @@ export interface MissingGuardInput {
   realmUsers: number;
   /** Entries the directory returned. */
   entriesRead: number;
+  /** The admin's share 0–1 instead of the built-in rule. */
+  share?: number;
 }
 
 /**
@@ -24,5 +30,5 @@ export interface MissingGuardInput {
 export function missingGuardTrips(input: MissingGuardInput): boolean {
   if (input.newlyMissing === 0) return false;
   if (input.entriesRead === 0) return true;
-  return input.newlyMissing > missingThreshold(input.realmUsers);
+  return input.newlyMissing > missingThreshold(input.realmUsers, input.share);
 }

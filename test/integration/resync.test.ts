@@ -79,7 +79,14 @@ describe('resynchronize', () => {
     const bytes = fileBytes(backend.databasePath);
     const preview = await backend.request(RealmResync, { realmId: realm.id, dryRun: true });
     assert.ok(fileBytes(backend.databasePath).equals(bytes));
-    const report = await backend.request(RealmResync, { realmId: realm.id });
+    // The admin's own share (ldapUsers.sync.missingThreshold) replaces the built-in rule: at 0 %
+    // even 2 missing users stop the resync; a share outside 0–1 is refused by name.
+    const strict = await rejectsWithCode(backend.request(RealmResync, { realmId: realm.id, missingThreshold: 0 }), ErrorCodes.syncGuardTripped);
+    assert.deepEqual([strict.data?.missing, strict.data?.total], [2, USERS]);
+    const bad = await rejectsWithCode(backend.request(RealmResync, { realmId: realm.id, missingThreshold: 1.5 }), ErrorCodes.invalidInput);
+    assert.equal(bad.data?.field, 'missingThreshold');
+    assert.ok(fileBytes(backend.databasePath).equals(bytes), 'refused resyncs write nothing');
+    const report = await backend.request(RealmResync, { realmId: realm.id, missingThreshold: 0.05 });
     assert.deepEqual(report.changes.map((c) => c.username).sort(), preview.changes.map((c) => c.username).sort());
     assert.deepEqual([report.missing, report.updated], [2, 2]);
     assert.deepEqual([preview.missing, preview.updated], [2, 2]);

@@ -7,6 +7,12 @@ test('missing threshold is max(50, 10 %)', () => {
   assert.equal(missingThreshold(10), 50);
   assert.equal(missingThreshold(500), 50);
   assert.equal(missingThreshold(2000), 200);
+  // The admin's share replaces the rule, with no floor of 50.
+  assert.equal(missingThreshold(150, 0), 0);
+  assert.equal(missingThreshold(150, 0.05), 7);
+  assert.equal(missingGuardTrips({ newlyMissing: 2, realmUsers: 150, entriesRead: 148, share: 0 }), true);
+  assert.equal(missingGuardTrips({ newlyMissing: 2, realmUsers: 150, entriesRead: 148, share: 0.05 }), false);
+  assert.equal(missingGuardTrips({ newlyMissing: 150, realmUsers: 150, entriesRead: 0, share: 1 }), true, 'an empty read always asks');
   assert.equal(missingGuardTrips({ newlyMissing: 50, realmUsers: 100, entriesRead: 50 }), false);
   assert.equal(missingGuardTrips({ newlyMissing: 51, realmUsers: 100, entriesRead: 49 }), true);
   assert.equal(missingGuardTrips({ newlyMissing: 200, realmUsers: 2000, entriesRead: 1800 }), false);
