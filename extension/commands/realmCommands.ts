@@ -303,20 +303,9 @@ const resyncRealm: CommandSpec = {
     const threshold = env.config.syncMissingThreshold;
     const resync = (dryRun: boolean, confirmMissing: boolean) =>
       env.operations.run(`${dryRun ? 'Checking' : 'Resynchronizing'} "${realm.name}"…`, async (operationId, token) => {
-        const params = { realmId: realm.id, operationId, dryRun, confirmMissing };
-        if (threshold === defaultMissingThreshold) {
-          return env.backend.request(RealmResync, params, token);
-        }
-        try {
-          return await env.backend.request(RealmResync, { ...params, missingThreshold: threshold }, token);
-        } catch (err) {
-          // A backend without the (additive) missingThreshold parameter refuses it by name.
-          if ((err as { code?: number }).code === ErrorCodes.invalidInput && (err as { data?: { field?: string } }).data?.field === 'missingThreshold') {
-            env.log.warn('This backend does not take ldapUsers.sync.missingThreshold; its built-in threshold applies.');
-            return env.backend.request(RealmResync, params, token);
-          }
-          throw err;
-        }
+        // The default share is the backend's built-in rule (max(50 users, 10 %)); others are exact.
+        const params = { realmId: realm.id, operationId, dryRun, confirmMissing, ...(threshold === defaultMissingThreshold ? {} : { missingThreshold: threshold }) };
+        return env.backend.request(RealmResync, params, token);
       });
     // A dry run first: the admin sees what would change before anything is written.
     let confirmMissing = false;
