@@ -78,6 +78,13 @@ if [ -z "$passed" ]; then
 fi
 failed=$(( ${failed:-0} + ${cancelled:-0} ))
 [ "$failed" -eq 0 ] || [ "$rc" -ne 0 ] || rc=1
+# Reliability suite: faults tried / survived per category, over all its files.
+if grep -q '^\[reliability\] .*: [0-9]* tried, [0-9]* survived' "$log"; then
+  echo "# reliability, per category (faults tried / survived):"
+  sed -n 's/^\[reliability\] \(.*\): \([0-9]*\) tried, \([0-9]*\) survived.*/\1\t\2\t\3/p' "$log" |
+    awk -F'\t' '{ if (!($1 in t)) order[++n] = $1; t[$1] += $2; s[$1] += $3 }
+      END { for (i = 1; i <= n; i++) printf "#   %s: %d tried, %d survived\n", order[i], t[order[i]], s[order[i]] }'
+fi
 echo "# npm test took $(( $(date +%s) - start )) s"
 echo "$passed passed, $failed failed"
 exit $rc

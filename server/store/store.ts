@@ -104,6 +104,8 @@ function describeSaveError(path: string, error: unknown): string {
     case 'EPERM':
     case 'EROFS':
       return `The database ${path} could not be saved: the folder ${folder} is not writable (${code}). Nothing was changed; fix the folder's permissions and try again.`;
+    case 'EFBIG':
+      return `The database ${path} could not be saved: it is larger than the file size limit of this process or file system (EFBIG). Nothing was changed; raise the limit (ulimit -f) or move the database (setting ldapUsers.databasePath) and try again.`;
     case 'EBUSY':
       return `The database ${path} could not be saved: another program holds the file (EBUSY). Nothing was changed; close that program and try again.`;
     default:
