@@ -9,7 +9,7 @@ import { attributeMapFields, type AttributeMap, type Realm, type RealmKind, type
 import { LdapUrlError, isValidHostName, parseLdapUrl } from '../ldap/ldapUrl';
 import { distinguishedNameProblem, isActiveDirectoryLogonName } from '../ldap/distinguishedName';
 import { parseLdapFilter } from '../ldap/searchFilters';
-import { realmKindDefaults, realmNumberBounds, realmNumberDefaults } from './realmKindDefaults';
+import { realmKindDefaults, realmNumberBounds, realmNumberDefaults } from '../../protocol/realmKindDefaults';
 
 /** A realm as validated from input: everything but the store's bookkeeping. */
 export type ValidRealmInput = Omit<Realm, 'id' | 'createdAt' | 'updatedAt'> & { id?: number };

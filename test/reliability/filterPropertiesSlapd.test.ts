@@ -12,7 +12,7 @@ import { Client } from 'ldapts';
 import { entryToLdif } from '../../scripts/directory/ldif';
 import { startSlapd, type SlapdHandle } from '../../scripts/directory/slapd';
 import { buildSearchFilter, cannotMatchDirectoryText, type SearchRealm } from '../../server/ldap/searchFilters';
-import { realmKindDefaults } from '../../server/realms/realmKindDefaults';
+import { realmKindDefaults } from '../../protocol/realmKindDefaults';
 import { tryEach } from '../support/reliabilityTally';
 
 const seed = 20261201;

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Entry } from 'ldapts';
 import { isDisabled, EntryAttributes, mapEntry, requestedAttributes } from '../../server/ldap/entryMapping';
-import { realmKindDefaults } from '../../server/realms/realmKindDefaults';
+import { realmKindDefaults } from '../../protocol/realmKindDefaults';
 
 const ad = { kind: 'activeDirectory' as const, attributes: realmKindDefaults('activeDirectory').attributes };
 const openldap = { kind: 'openldap' as const, attributes: realmKindDefaults('openldap').attributes };

@@ -12,7 +12,7 @@ import { BerReader, BerWriter, type Filter, FilterParser, PresenceFilter, Substr
 import { ResponseError } from 'vscode-jsonrpc';
 import { ErrorCodes } from '../../protocol/errors';
 import { buildSearchFilter, cannotMatchDirectoryText, type SearchRealm } from '../../server/ldap/searchFilters';
-import { realmKindDefaults } from '../../server/realms/realmKindDefaults';
+import { realmKindDefaults } from '../../protocol/realmKindDefaults';
 
 const realm: SearchRealm = { kind: 'openldap', ...realmKindDefaults('openldap') };
 /** The attributes a keyword is matched against in an OpenLDAP realm. */

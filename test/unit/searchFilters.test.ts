@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { AndFilter, BerWriter, EqualityFilter, type Filter, OrFilter, PresenceFilter, SubstringFilter } from 'ldapts';
 import { ResponseError } from 'vscode-jsonrpc';
 import { buildSearchFilter, parseLdapFilter, termFilter, type SearchRealm } from '../../server/ldap/searchFilters';
-import { realmKindDefaults } from '../../server/realms/realmKindDefaults';
+import { realmKindDefaults } from '../../protocol/realmKindDefaults';
 
 function wire(filter: Filter): Buffer {
   const w = new BerWriter();

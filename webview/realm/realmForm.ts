@@ -1,9 +1,10 @@
 // The directory editor's form model: kind presets (the attribute names each kind of directory
-// uses, as the backend's realmKindDefaults), the security choice and the URL scheme kept in step,
+// uses, from the shared realmKindDefaults), the security choice and the URL scheme kept in step,
 // inline validation mirroring the backend's rules, and the RealmInput sent on Test and Save.
 // Pure, so the unit tests check it without a browser.
 import type { AttributeMap, Realm, RealmInput, RealmKind, SearchScope } from '../../protocol/model';
 import { attributeMapFields } from '../../protocol/model';
+import { realmKindDefaults, realmNumberBounds, realmNumberDefaults } from '../../protocol/realmKindDefaults';
 import { checkFilter } from '../import/queryHint';
 
 export type Security = 'ldaps' | 'starttls' | 'none';
@@ -34,42 +35,20 @@ export interface KindPreset {
   bindDnExample: string;
 }
 
-const openLdapAttributes: AttributeMap = {
-  username: 'uid',
-  uuid: 'entryUUID',
-  displayName: 'cn',
-  givenName: 'givenName',
-  surname: 'sn',
-  email: 'mail',
-  department: 'departmentNumber',
-  title: 'title',
-  phone: 'telephoneNumber',
+const bindDnExamples: Record<RealmKind, string> = {
+  openldap: 'cn=reader,ou=system,dc=example,dc=org',
+  activeDirectory: 'CN=Reader,CN=Users,DC=example,DC=org or reader@example.org',
+  generic: 'cn=reader,dc=example,dc=org',
 };
 
-export const kindPresets: Record<RealmKind, KindPreset> = {
-  openldap: { attributes: openLdapAttributes, userFilter: '(objectClass=inetOrgPerson)', bindDnExample: 'cn=reader,ou=system,dc=example,dc=org' },
-  activeDirectory: {
-    attributes: {
-      username: 'sAMAccountName',
-      uuid: 'objectGUID',
-      displayName: 'displayName',
-      givenName: 'givenName',
-      surname: 'sn',
-      email: 'mail',
-      department: 'department',
-      title: 'title',
-      phone: 'telephoneNumber',
-    },
-    userFilter: '(&(objectCategory=person)(objectClass=user))',
-    bindDnExample: 'CN=Reader,CN=Users,DC=example,DC=org or reader@example.org',
-  },
-  generic: { attributes: openLdapAttributes, userFilter: '(objectClass=inetOrgPerson)', bindDnExample: 'cn=reader,dc=example,dc=org' },
-};
+export const kindPresets: Record<RealmKind, KindPreset> = Object.fromEntries(
+  (['openldap', 'activeDirectory', 'generic'] as const).map((kind) => [kind, { ...realmKindDefaults(kind), bindDnExample: bindDnExamples[kind] }]),
+) as Record<RealmKind, KindPreset>;
 
 export const numberBounds = {
-  pageSize: { min: 1, max: 5000, default: 500, label: 'Page size' },
-  connectTimeoutMs: { min: 100, max: 120_000, default: 10_000, label: 'Connect timeout (ms)' },
-  timeoutMs: { min: 100, max: 600_000, default: 30_000, label: 'Operation timeout (ms)' },
+  pageSize: { ...realmNumberBounds.pageSize, default: realmNumberDefaults.pageSize, label: 'Page size' },
+  connectTimeoutMs: { ...realmNumberBounds.connectTimeoutMs, default: realmNumberDefaults.connectTimeoutMs, label: 'Connect timeout (ms)' },
+  timeoutMs: { ...realmNumberBounds.timeoutMs, default: realmNumberDefaults.timeoutMs, label: 'Operation timeout (ms)' },
 } as const;
 
 export function emptyForm(kind: RealmKind = 'openldap'): RealmFormValues {

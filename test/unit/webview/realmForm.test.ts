@@ -3,7 +3,6 @@
 // opt-in, and the RealmInput sent to the host carries no password.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { realmKindDefaults } from '../../../server/realms/realmKindDefaults';
 import { realmInputSchema } from '../../../protocol/webview';
 import {
   applyKind,
@@ -21,14 +20,6 @@ function filled(over: Partial<RealmFormValues> = {}): RealmFormValues {
 }
 
 describe('directory editor form', () => {
-  it('kind presets are the backend defaults', () => {
-    for (const kind of ['openldap', 'activeDirectory'] as const) {
-      const server = realmKindDefaults(kind);
-      assert.deepEqual(kindPresets[kind].attributes, server.attributes, kind);
-      assert.equal(kindPresets[kind].userFilter, server.userFilter, kind);
-    }
-  });
-
   it('switching kind replaces defaults but keeps typed values', () => {
     const typed = filled();
     typed.attributes.email = 'corpMail';

@@ -1,6 +1,7 @@
 // What each kind of directory calls things: the attribute map and user filter a realm gets when
-// the administrator leaves them empty.
-import type { AttributeMap, RealmKind } from '../../protocol/model';
+// the administrator leaves them empty. Shared by the backend (validation) and the directory
+// editor (presets), so the two never drift apart.
+import type { AttributeMap, RealmKind } from './model';
 
 export interface RealmKindDefaults {
   attributes: AttributeMap;
