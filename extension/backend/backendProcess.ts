@@ -2,6 +2,7 @@
 // A BackendProcess never restarts itself; BackendSupervisor decides that.
 import { fork, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { backendNodeFlags } from '../../server/backendNodeFlags';
 import {
   createMessageConnection,
   IPCMessageReader,
@@ -42,7 +43,7 @@ export class BackendProcess {
     // Never 'inherit': a child holding the parent's stdout would keep a test runner alive.
     this.child = fork(options.serverModule, [transport === 'ipc' ? '--node-ipc' : '--stdio'], {
       execPath: options.execPath,
-      execArgv: [],
+      execArgv: [...backendNodeFlags],
       env: { ...process.env, ...options.env, ELECTRON_RUN_AS_NODE: '1' },
       stdio: transport === 'ipc' ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['pipe', 'pipe', 'pipe', 'ipc'],
     });

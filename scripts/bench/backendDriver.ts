@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection, type RequestType } from 'vscode-jsonrpc/node';
 import type { ErrorData } from '../../protocol/errors';
+import { backendNodeFlags } from '../../server/backendNodeFlags';
 import { Exit, Initialize, SecretGet, Shutdown } from '../../protocol/rpc';
 
 export interface BenchBackend {
@@ -52,7 +53,7 @@ export function readPeakRss(pid: number): number {
 
 export async function startBenchBackend(options: StartBenchBackendOptions): Promise<BenchBackend> {
   const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
-  const child = spawn(process.execPath, [...nodeArgs, options.serverBundle, '--stdio'], {
+  const child = spawn(process.execPath, [...backendNodeFlags, ...nodeArgs, options.serverBundle, '--stdio'], {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env },
   });
