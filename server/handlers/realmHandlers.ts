@@ -165,6 +165,8 @@ export const registerRealmHandlers: HandlerModule = (ctx) => {
       signal: abortSignalFor(token),
       filter: built.filter,
       limit,
+      // Results carry the mapped fields only: not keeping every raw value halves a big search's memory.
+      keepRaw: () => undefined,
       onProgress: (n) => ctx.progress(operationId, n, undefined, `Read ${n} entries from ${realm.name}`),
     });
     ctx.throwIfCancelled(token);
