@@ -2,9 +2,9 @@
 // each operation, log–log (a straight line of slope 1 is linear growth), hand-written SVG.
 import { operations, type BenchResults } from './reportWriter';
 
-const width = 760;
+const width = 820;
 const height = 460;
-const margin = { left: 70, right: 230, top: 40, bottom: 55 };
+const margin = { left: 70, right: 270, top: 40, bottom: 55 };
 const colors = ['#444444', '#1f77b4', '#ff7f0e', '#2ca02c', '#d62728'];
 
 function escapeXml(text: string): string {
