@@ -154,6 +154,11 @@ describe('administrator flows in a real VS Code', { skip: e2eSkip, timeout: 600_
       const roles = await queryRegistry(db, 'SELECT r.name FROM role_assignments a JOIN roles r ON r.id = a.role_id JOIN users u ON u.id = a.user_id WHERE u.username = ?', [u.uid]);
       assert.deepEqual(roles.map((r) => r.name), ['Viewer']);
     }
+    await wb.step('opening Import again for the same directory reveals the same page', async () => {
+      await wb.contextMenu(wb.treeItem(REALM, wb.view('Realms')), 'Import Users…');
+      await page.locator('#import-report-result-summary', { hasText: 'Created 2 users' }).waitFor();
+      assert.equal(await wb.editorTab('Import LDAP Users').count(), 1, 'one panel per kind and subject');
+    });
   });
 
   flow('the Realms tree shows the imported users', async () => {

@@ -225,12 +225,22 @@ export class Workbench {
     await target.click({ button: 'right' });
     const menu = this.page.locator('.context-view .monaco-menu');
     await menu.waitFor();
-    await menu
+    const item = menu
       .locator('.action-menu-item')
       .filter({ has: this.page.locator('.action-label', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }) })
-      .first()
-      .click();
-    await menu.waitFor({ state: 'detached' });
+      .first();
+    // VS Code's menu ignores a mouse-up that comes too soon after it opened (seen under load: the
+    // item highlighted, the menu still open). The menu closes before its action runs, so while it
+    // is still open the action has not run and clicking again is safe.
+    for (let attempt = 1; ; attempt++) {
+      await item.click();
+      try {
+        await menu.waitFor({ state: 'detached', timeout: attempt < 3 ? 3000 : 30_000 });
+        return;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+      }
+    }
   }
 
   /** Expands a collapsed tree item (clicking its twistie, which does not run the item's command). */
