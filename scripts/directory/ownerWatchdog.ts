@@ -24,7 +24,8 @@ export interface Watchdog {
 
 /**
  * Starts a watchdog that SIGKILLs `daemonPid` (and removes `cleanupDir`, if given) within ~0.2 s
- * of `ownerPid` (default: this process) disappearing.
+ * of `ownerPid` (default: this process) disappearing. A negative `daemonPid` is a process group,
+ * as for kill(1).
  */
 export function watchOwner(daemonPid: number, cleanupDir = '', ownerPid = process.pid): Watchdog {
   const child = spawn('sh', ['-c', WATCHDOG_SCRIPT, 'ldapum-watchdog', String(ownerPid), String(daemonPid), cleanupDir], {

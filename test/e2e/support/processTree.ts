@@ -6,17 +6,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync, readdirSync } from 'node:fs';
-
-const WATCHDOG_SCRIPT = `
-owner=$1; group=$2; dir=$3
-while kill -0 "$owner" 2>/dev/null; do
-  kill -0 "-$group" 2>/dev/null || exit 0
-  sleep 0.5
-done
-kill -KILL "-$group" 2>/dev/null
-[ -n "$dir" ] && sleep 0.5 && rm -rf -- "$dir"
-exit 0
-`;
+import { watchOwner } from '../../../scripts/directory/ownerWatchdog';
 
 export interface GroupProcess {
   child: ChildProcess;
@@ -81,17 +71,7 @@ export function spawnGroup(
  * by itself when the group is gone; cancel() ends it at once.
  */
 export function watchGroup(pgid: number, cleanupDir = ''): { cancel(): void } {
-  const watchdog = spawn('sh', ['-c', WATCHDOG_SCRIPT, 'ldapum-e2e-watchdog', String(process.pid), String(pgid), cleanupDir], {
-    stdio: 'ignore',
-    detached: true,
-  });
-  watchdog.on('error', () => {});
-  watchdog.unref();
-  return {
-    cancel() {
-      if (watchdog.pid !== undefined) safeKill(-watchdog.pid, 'SIGKILL');
-    },
-  };
+  return watchOwner(-pgid, cleanupDir);
 }
 
 /** Process ids of this process's children whose program (argv[0]) matches `program`. */
