@@ -43,7 +43,8 @@ export function writeFileAtomically(target: string, bytes: Uint8Array): void {
   syncDirectory(dirname(target));
 }
 
-function syncDirectory(directory: string): void {
+/** fsyncs a folder so that a rename or a new file in it survives a crash (best effort). */
+export function syncDirectory(directory: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(directory, 'r');

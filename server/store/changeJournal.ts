@@ -21,6 +21,7 @@ import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync
 import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Database, SqlValue, Statement } from 'sql.js';
+import { syncDirectory } from './atomicFile';
 
 const magic = 'LDUMJNL1';
 /** magic (8) + header length (4) + header CRC (4). */
@@ -258,18 +259,6 @@ export function readJournal(path: string, base: BaseFingerprint): JournalContent
     offset = end;
   }
   return { matchesBase: true, records, validEnd: offset, fileBytes: bytes.length };
-}
-
-function syncDirectory(directory: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(directory, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Best effort: some platforms and file systems cannot fsync a directory.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 function writeFully(fd: number, bytes: Buffer, position: number): void {
