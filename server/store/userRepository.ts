@@ -1,44 +1,20 @@
 // Users of the registry (internal ones and external ones imported from a realm). An external
 // user's identity is (realm_id, ldap_uuid); the username is unique regardless of case.
 import type { RoleRef, User, UserCategory } from '../../protocol/model';
-import type { UserSortField } from '../../protocol/rpc';
+import type { UserListParams, UserSortField } from '../../protocol/rpc';
 import { bit, flag, integer, jsonValue, nowIso, optionalInteger, optionalText, text, type RowSource } from './repositorySupport';
 import type { RoleRepository } from './roleRepository';
 import type { Row } from './store';
 
 /** Everything stored about a user except the id and the role assignments. */
-export interface UserRecord {
-  username: string;
-  category: UserCategory;
-  realmId?: number;
-  ldapUuid?: string;
-  ldapDn?: string;
-  displayName: string;
-  givenName?: string;
-  surname?: string;
-  email?: string;
-  department?: string;
-  title?: string;
-  phone?: string;
-  loginEnabled: boolean;
-  ldapDisabled: boolean;
-  missingSince?: string;
-  importedAt?: string;
-  syncedAt?: string;
+export type UserRecord = Omit<User, 'id' | 'roles'> & {
   /** The LDAP attributes as last read (text values; binary ones as base64). */
   rawAttributes?: Record<string, string[]>;
-}
+};
 
-
-export interface UserQuery {
-  realmId?: number;
-  category?: UserCategory;
-  /** Case-insensitive substring of username, display name, given name, surname or email. */
-  text?: string;
-  sort?: { field: UserSortField; direction: 'asc' | 'desc' };
-  offset?: number;
-  limit?: number;
-}
+/** What user/list asks for: filter (text is a case-insensitive substring of username, display
+ * name, given name, surname or email), sort and page. */
+export type UserQuery = UserListParams;
 
 const fieldColumns = {
   username: 'username',

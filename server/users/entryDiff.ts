@@ -1,7 +1,7 @@
 // What an LDAP entry says about an external user, and how that differs from the user's row.
 // Import, user resync and realm resync all decide "updated or unchanged" with diffUserAgainstEntry,
 // so re-importing the same selection reports 0 updated and writes nothing.
-import type { DirectoryEntry, FieldChange } from '../../protocol/model';
+import { userInfoFields, type DirectoryEntry, type FieldChange } from '../../protocol/model';
 
 /** What the directory says about an entry, before it is compared with the registry. */
 export type EntryData = Omit<DirectoryEntry, 'status' | 'userId' | 'conflict'>;
@@ -24,14 +24,7 @@ export interface LinkedUserState {
 
 /** The fields compared and written, in the order a report lists them. */
 export const linkedFields = [
-  'username',
-  'displayName',
-  'givenName',
-  'surname',
-  'email',
-  'department',
-  'title',
-  'phone',
+  ...userInfoFields,
   'ldapUuid',
   'ldapDn',
   'ldapDisabled',

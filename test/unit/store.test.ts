@@ -12,6 +12,7 @@ import { loadSqlEngine } from '../../server/store/sqlEngine';
 import { Store } from '../../server/store/store';
 import type { RealmRecord } from '../../server/store/realmRepository';
 import type { UserRecord } from '../../server/store/userRepository';
+import { realmKindDefaults } from '../../protocol/realmKindDefaults';
 
 const root = mkdtempSync(join(tmpdir(), 'ldapum-store-unit-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -34,18 +35,7 @@ const realmRecord: RealmRecord = {
   bindDn: 'cn=reader,dc=example,dc=com',
   baseDn: 'dc=example,dc=com',
   scope: 'sub',
-  userFilter: '(objectClass=inetOrgPerson)',
-  attributes: {
-    username: 'uid',
-    uuid: 'entryUUID',
-    displayName: 'cn',
-    givenName: 'givenName',
-    surname: 'sn',
-    email: 'mail',
-    department: 'departmentNumber',
-    title: 'title',
-    phone: 'telephoneNumber',
-  },
+  ...realmKindDefaults('openldap'),
   pageSize: 500,
   connectTimeoutMs: 5000,
   timeoutMs: 30000,

@@ -4,6 +4,7 @@
 import { ResponseError, type CancellationToken, type RequestType } from 'vscode-jsonrpc';
 import type { ErrorData } from '../../../protocol/errors';
 import type { Realm, Role } from '../../../protocol/model';
+import { realmKindDefaults } from '../../../protocol/realmKindDefaults';
 
 export interface RecordedCall {
   method: string;
@@ -41,18 +42,7 @@ export function realmFixture(id: number, name: string, enabled = true): Realm {
     bindDn: 'cn=reader,dc=example,dc=test',
     baseDn: 'ou=people,dc=example,dc=test',
     scope: 'sub',
-    userFilter: '(objectClass=inetOrgPerson)',
-    attributes: {
-      username: 'uid',
-      uuid: 'entryUUID',
-      displayName: 'cn',
-      givenName: 'givenName',
-      surname: 'sn',
-      email: 'mail',
-      department: 'departmentNumber',
-      title: 'title',
-      phone: 'telephoneNumber',
-    },
+    ...realmKindDefaults('openldap'),
     pageSize: 500,
     connectTimeoutMs: 10000,
     timeoutMs: 30000,
